@@ -1,0 +1,19 @@
+# wmass: the CMS W-boson mass measurement as a Snakemake workflow.
+# This file only wires the stages together; each stage's rules live in workflow/rules/.
+
+from snakemake.utils import min_version
+
+min_version("8.8.0")
+
+
+configfile: "config/config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/generate.smk"
+
+
+rule all:
+    input:
+        final_outputs(),
+    default_target: True

@@ -1,0 +1,184 @@
+"""Configuration: load, validate against the JSON schema, resolve run sizes, hash.
+
+The same schema (``src/wmass/schemas/config.schema.yaml``, linked as
+``workflow/schemas/config.schema.yaml``) is used by Snakemake at start-up and by every CLI stage,
+so a bad value is refused before any job runs, with a message naming the key.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+__all__ = [
+    "ConfigError",
+    "SampleLayout",
+    "config_hash",
+    "load_config",
+    "sample_layout",
+    "schema",
+    "stage_hash",
+    "write_resolved",
+    "validate_config",
+]
+
+#: Config blocks that only the generation of pseudo-data may read (DESIGN.md section 4).
+HIDDEN_BLOCKS = ("pseudodata",)
+
+
+class ConfigError(ValueError):
+    """A configuration value is missing, of the wrong type or inconsistent; the message names the key."""
+
+
+def schema() -> dict[str, Any]:
+    """The configuration JSON schema, as a dict."""
+    text = files("wmass").joinpath("schemas/config.schema.yaml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+def _with_defaults(validator_class: type) -> type:
+    """A jsonschema validator class that also fills in `default` values (as Snakemake does)."""
+    validate_properties = validator_class.VALIDATORS["properties"]
+
+    def set_defaults(validator, properties, instance, schema_):  # type: ignore[no-untyped-def]
+        if isinstance(instance, dict):
+            for name, sub in properties.items():
+                if "default" in sub and name not in instance:
+                    instance[name] = copy.deepcopy(sub["default"])
+        yield from validate_properties(validator, properties, instance, schema_)
+
+    return jsonschema.validators.extend(validator_class, {"properties": set_defaults})
+
+
+_Validator = _with_defaults(jsonschema.Draft7Validator)
+
+
+def _key(path: Any) -> str:
+    return ".".join(str(p) for p in path) or "<top level>"
+
+
+def validate_config(config: Mapping[str, Any], source: str = "config") -> dict[str, Any]:
+    """Validate ``config`` against the schema and cross-check it; return a copy with defaults filled.
+
+    Raises :class:`ConfigError` naming the offending key (e.g. ``samples.wplus.events``).
+    """
+    cfg = copy.deepcopy(dict(config))
+    errors = sorted(_Validator(schema()).iter_errors(cfg), key=lambda e: list(e.absolute_path))
+    if errors:
+        lines = [f"{_key(e.absolute_path)}: {e.message}" for e in errors]
+        raise ConfigError(f"invalid configuration {source}:\n  " + "\n  ".join(lines))
+    _cross_check(cfg, source)
+    return cfg
+
+
+def _cross_check(cfg: dict[str, Any], source: str) -> None:
+    """Consistency checks that a JSON schema cannot express."""
+    if cfg["size"] not in cfg["sizes"]:
+        raise ConfigError(
+            f"invalid configuration {source}:\n  size: {cfg['size']!r} is not one of the "
+            f"presets in sizes ({', '.join(sorted(cfg['sizes']))})"
+        )
+
+
+def load_config(path: str | Path) -> dict[str, Any]:
+    """Read a YAML (or JSON) configuration file and validate it."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"configuration file {path} does not exist")
+    try:
+        cfg = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"configuration file {path} is not valid YAML: {exc}") from exc
+    if not isinstance(cfg, dict):
+        raise ConfigError(f"configuration file {path} must hold a mapping, not {type(cfg).__name__}")
+    return validate_config(cfg, source=str(path))
+
+
+def config_hash(cfg: Mapping[str, Any], blocks: tuple[str, ...] | None = None) -> str:
+    """SHA-256 (first 16 hex digits) of the canonical JSON of ``cfg`` or of some of its blocks.
+
+    Hashing only the blocks a stage reads lets a change of fit options leave generated files valid.
+    """
+    part = dict(cfg) if blocks is None else {k: cfg.get(k) for k in blocks}
+    text = json.dumps(part, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class SampleLayout:
+    """How one sample is split into chunks for the chosen run size."""
+
+    name: str
+    process: str
+    events: int
+    chunks: int
+
+    def chunk_events(self, chunk: int) -> int:
+        """Number of events of chunk ``chunk`` (the first chunks take the remainder)."""
+        if not 0 <= chunk < self.chunks:
+            raise ConfigError(f"sample {self.name} has chunks 0..{self.chunks - 1}, not {chunk}")
+        base, rest = divmod(self.events, self.chunks)
+        return base + (1 if chunk < rest else 0)
+
+    def first_event(self, chunk: int) -> int:
+        """Index (within the sample) of the first event of chunk ``chunk``."""
+        return sum(self.chunk_events(c) for c in range(chunk))
+
+
+def sample_layout(cfg: Mapping[str, Any], sample: str) -> SampleLayout:
+    """Events and chunks of ``sample`` at the configured run size."""
+    if sample not in cfg["samples"]:
+        raise ConfigError(f"unknown sample {sample!r}; samples: {', '.join(cfg['samples'])}")
+    size = cfg["sizes"][cfg["size"]]
+    spec = cfg["samples"][sample]
+    events = max(1, int(round(spec["events"] * size["scale"])))
+    chunks = max(1, math.ceil(events / size["max_chunk_events"]))
+    return SampleLayout(name=sample, process=spec["process"], events=events, chunks=chunks)
+
+
+#: Config blocks each stage reads; their hash is the stage's provenance and rerun trigger.
+#: The hidden pseudo-data truth is read only by the generation of the `data` sample.
+STAGE_BLOCKS: dict[str, tuple[str, ...]] = {
+    "generate": ("seed", "generator", "detector"),
+}
+
+
+def stage_hash(cfg: Mapping[str, Any], stage: str, sample: str | None = None) -> str:
+    """Hash of what ``stage`` reads of the configuration (for one sample, where it applies).
+
+    A sample's generation depends on its own event count and the run size, not on other samples.
+    """
+    if stage not in STAGE_BLOCKS:
+        raise ConfigError(f"no stage {stage!r}; stages: {', '.join(STAGE_BLOCKS)}")
+    part: dict[str, Any] = {k: cfg.get(k) for k in STAGE_BLOCKS[stage]}
+    if sample is not None:
+        lay = sample_layout(cfg, sample)
+        part["sample"] = [lay.name, lay.process, lay.events, lay.chunks]
+        if lay.process == "data":
+            part.update({k: cfg.get(k) for k in HIDDEN_BLOCKS})
+    return config_hash(part)
+
+
+def write_resolved(cfg: Mapping[str, Any], target: str | Path) -> str:
+    """Write the validated configuration (defaults filled) to ``target`` unless it already holds it.
+
+    Returns ``target`` as a string. Left untouched when unchanged, so its time stamp is stable.
+    """
+    from wmass.io import atomic_path
+
+    target = Path(target)
+    text = yaml.safe_dump(json.loads(json.dumps(dict(cfg), default=str)), sort_keys=True)
+    if not (target.is_file() and target.read_text(encoding="utf-8") == text):
+        with atomic_path(target) as tmp:
+            tmp.write_text(text, encoding="utf-8")
+    return str(target)

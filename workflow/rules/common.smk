@@ -1,0 +1,37 @@
+# Configuration validation, the resolved configuration file, and input functions.
+
+from snakemake.utils import validate
+
+from wmass.config import ConfigError, sample_layout, stage_hash, validate_config, write_resolved
+
+# Schema validation (also fills defaults), then the package's cross-checks: the CLI runs the same.
+validate(config, schema="../schemas/config.schema.yaml")
+try:
+    config = validate_config(config, source="config")
+except ConfigError as exc:
+    raise WorkflowError(str(exc)) from None
+
+PATHS = config["paths"]
+LOGS = PATHS["logs"]
+# Every rule hands this file to the CLI; it is rewritten only when the configuration changes.
+RESOLVED_CONFIG = write_resolved(config, f"{PATHS['results']}/config.yaml")
+LAYOUTS = {name: sample_layout(config, name) for name in config["samples"]}
+
+
+wildcard_constraints:
+    sample="|".join(sorted(config["samples"])),
+    chunk=r"\d+",
+
+
+def nano_files(sample):
+    """NanoAOD files of all chunks of a sample."""
+    return [f"{PATHS['nano']}/{sample}/{c}.root" for c in range(LAYOUTS[sample].chunks)]
+
+
+def all_nano_files():
+    return [f for sample in config["samples"] for f in nano_files(sample)]
+
+
+def final_outputs():
+    """Targets of `rule all`: the last products of the stages built so far."""
+    return all_nano_files()

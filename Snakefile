@@ -13,6 +13,11 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/generate.smk"
 
 
+wildcard_constraints:
+    sample=SAMPLE_PATTERN,
+    chunk=r"\d+",
+
+
 rule all:
     input:
         final_outputs(),

@@ -16,11 +16,9 @@ LOGS = PATHS["logs"]
 # Every rule hands this file to the CLI; it is rewritten only when the configuration changes.
 RESOLVED_CONFIG = write_resolved(config, f"{PATHS['results']}/config.yaml")
 LAYOUTS = {name: sample_layout(config, name) for name in config["samples"]}
-
-
-wildcard_constraints:
-    sample="|".join(sorted(config["samples"])),
-    chunk=r"\d+",
+SAMPLE_PATTERN = "|".join(sorted(config["samples"]))
+# The conda environment of all rules (cluster users: --sdm conda); `make` uses .venv instead.
+CONDA_ENV = "../../envs/wmass.yaml"
 
 
 def nano_files(sample):
@@ -33,5 +31,5 @@ def all_nano_files():
 
 
 def final_outputs():
-    """Targets of `rule all`: the last products of the stages built so far."""
+    """Targets of the default target: the last products of the stages built so far."""
     return all_nano_files()

@@ -13,6 +13,8 @@ rule generate:
     benchmark:
         f"{LOGS}/generate/{{sample}}/{{chunk}}.benchmark.tsv"
     threads: 1
+    conda:
+        CONDA_ENV
     resources:
         mem_mb=2000,
         runtime=30,

@@ -27,6 +27,7 @@ def _register() -> None:
     from wmass.cli import config_cmd
 
     cli.add_command(config_cmd.config)
+    cli.add_command(config_cmd.summary)
 
 
 _register()

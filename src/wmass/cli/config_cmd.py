@@ -6,7 +6,7 @@ import click
 
 from wmass.config import config_hash, load_config, sample_layout
 
-__all__ = ["config"]
+__all__ = ["config", "summary"]
 
 
 @click.group()
@@ -23,3 +23,12 @@ def check(path: str) -> None:
     for name in cfg["samples"]:
         lay = sample_layout(cfg, name)
         click.echo(f"  {name:10s} {lay.process:8s} {lay.events:>10d} events in {lay.chunks} chunk(s)")
+
+
+@click.command("summary")
+@click.option("--config", "path", required=True, type=click.Path(dir_okay=False), help="Configuration file.")
+def summary(path: str) -> None:
+    """List the outputs of every stage produced so far (where the results and the report are)."""
+    from wmass.summary import summarise
+
+    click.echo(summarise(load_config(path)))

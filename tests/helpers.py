@@ -1,0 +1,23 @@
+"""Helpers shared by tests (importable as tests.helpers)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def copy_workflow(dest: Path) -> Path:
+    """Copy the workflow's wiring (Snakefile, workflow/, config/, profiles/, envs/) into ``dest``."""
+    for item in ("Snakefile", "workflow", "config", "profiles", "envs"):
+        src = REPO / item
+        if src.is_dir():
+            shutil.copytree(src, dest / item, symlinks=True)
+        else:
+            shutil.copy2(src, dest / item)
+    # The schema link points into src/: make it a real file in the copy.
+    link = dest / "workflow" / "schemas" / "config.schema.yaml"
+    link.unlink()
+    shutil.copy2(REPO / "src" / "wmass" / "schemas" / "config.schema.yaml", link)
+    return dest

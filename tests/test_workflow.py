@@ -1,0 +1,106 @@
+"""The Snakemake spine: lint, dry-run, config refusal, a full tiny run and partial reruns."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.helpers import copy_workflow
+from wmass.config import sample_layout, validate_config
+
+
+def snakemake(workdir: Path, env: dict, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        ["snakemake", "--cores", "2", *args], cwd=workdir, env=env, capture_output=True, text=True, timeout=1800
+    )
+
+
+def planned_jobs(output: str) -> dict[str, int]:
+    """Parse Snakemake's 'Job stats' table of a dry run into {rule: count}."""
+    table = output.split("Job stats:")[-1]
+    return {m.group(1): int(m.group(2)) for m in re.finditer(r"^(\w+)\s+(\d+)$", table, re.M) if m.group(1) != "total"}
+
+
+@pytest.fixture(scope="module")
+def tiny_config(base_config) -> dict:
+    return validate_config({**base_config, "size": "tiny"})
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory) -> Path:
+    return copy_workflow(tmp_path_factory.mktemp("workflow"))
+
+
+def test_lint_is_clean(workdir, tool_env):
+    res = snakemake(workdir, tool_env, "--lint")
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "Congratulations" in res.stdout + res.stderr
+
+
+def test_dry_run_lists_one_generate_job_per_chunk(workdir, tool_env, tiny_config):
+    res = snakemake(workdir, tool_env, "-n", "--config", "size=tiny")
+    assert res.returncode == 0, res.stderr
+    jobs = planned_jobs(res.stdout)
+    expected = sum(sample_layout(tiny_config, s).chunks for s in tiny_config["samples"])
+    assert jobs["generate"] == expected
+    assert jobs["all"] == 1
+
+
+@pytest.mark.parametrize(
+    ("override", "key"),
+    [
+        ({"samples": {"wplus": {"process": "wplus", "events": -10}}}, "samples.wplus.events"),
+        ({"seed": "abc"}, "seed"),
+        ({"samples": {"wprime": {"process": "wprime", "events": 10}}}, "samples.wprime.process"),
+        ({"size": "enormous"}, "size"),
+    ],
+)
+def test_bad_config_stops_before_any_job(tmp_path, tool_env, override, key):
+    work = copy_workflow(tmp_path)
+    extra = tmp_path / "override.yaml"
+    extra.write_text(yaml.safe_dump(override))
+    res = snakemake(work, tool_env, "--configfile", "config/config.yaml", str(extra))
+    assert res.returncode != 0
+    text = res.stdout + res.stderr
+    assert key.rsplit(".", 1)[-1] in text and key.split(".")[0] in text, text
+    assert not (work / "data").exists() and not (work / "logs").exists()
+
+
+@pytest.fixture(scope="module")
+def tiny_run(workdir, tool_env):
+    """The whole tiny workflow, run once for the tests below."""
+    res = snakemake(workdir, tool_env, "--config", "size=tiny")
+    assert res.returncode == 0, res.stdout[-4000:] + res.stderr[-4000:]
+    return workdir
+
+
+def test_tiny_workflow_runs_end_to_end(tiny_run, tiny_config):
+    for sample in tiny_config["samples"]:
+        lay = sample_layout(tiny_config, sample)
+        for chunk in range(lay.chunks):
+            root = tiny_run / "data" / "nano" / sample / f"{chunk}.root"
+            meta = json.loads(root.with_suffix(".json").read_text())
+            assert root.stat().st_size > 0
+            assert meta["n_events"] > 0 or sample == "data"
+            assert (tiny_run / "logs" / "generate" / sample / f"{chunk}.benchmark.tsv").is_file()
+    # nothing left to do after a complete run
+    res = subprocess.run(["snakemake", "-n", "--config", "size=tiny"], cwd=tiny_run, capture_output=True, text=True)
+    assert "Nothing to be done" in res.stdout + res.stderr
+
+
+def test_partial_rerun_touches_only_what_depends_on_it(tiny_run, tool_env, tiny_config):
+    victim = tiny_run / "data" / "nano" / "zmumu" / "0.root"
+    victim.unlink()
+    res = snakemake(tiny_run, tool_env, "-n", "--config", "size=tiny")
+    assert planned_jobs(res.stdout) == {"generate": 1, "all": 1}
+    assert "data/nano/zmumu/0.root" in res.stdout
+    res = snakemake(tiny_run, tool_env, "-n", "--config", "size=tiny", "--forcerun", "generate", "--until", "generate")
+    n_chunks = sum(sample_layout(tiny_config, s).chunks for s in tiny_config["samples"])
+    assert planned_jobs(res.stdout)["generate"] == n_chunks
+    res = snakemake(tiny_run, tool_env, "--config", "size=tiny")
+    assert res.returncode == 0 and victim.is_file()

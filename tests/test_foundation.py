@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import numpy as np
 import pytest
@@ -25,9 +26,14 @@ def test_atomic_path_leaves_nothing_on_failure(tmp_path):
 
 def test_atomic_path_renames_on_success(tmp_path):
     target = tmp_path / "result.json"
-    write_json(target, {"b": 1, "a": [1, 2]})
+    old = os.umask(0o022)
+    try:
+        write_json(target, {"b": 1, "a": [1, 2]})
+    finally:
+        os.umask(old)
     assert json.loads(target.read_text()) == {"a": [1, 2], "b": 1}
     assert [p.name for p in tmp_path.iterdir()] == ["result.json"]
+    assert target.stat().st_mode & 0o044 == 0o044  # readable by group and others (umask 022)
 
 
 def test_same_key_same_stream_and_distinct_keys_independent():

@@ -11,11 +11,13 @@ configfile: "config/config.yaml"
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/generate.smk"
+include: "workflow/rules/histogram.smk"
 
 
 wildcard_constraints:
     sample=SAMPLE_PATTERN,
     chunk=r"\d+",
+    analysis="|".join(ANALYSES),
 
 
 rule all:

@@ -150,6 +150,7 @@ def sample_layout(cfg: Mapping[str, Any], sample: str) -> SampleLayout:
 #: The hidden pseudo-data truth is read only by the generation of the `data` sample.
 STAGE_BLOCKS: dict[str, tuple[str, ...]] = {
     "generate": ("seed", "generator", "detector"),
+    "histogram": ("histogram", "samples", "generator"),
 }
 
 

@@ -16,6 +16,7 @@ LOGS = PATHS["logs"]
 # Every rule hands this file to the CLI; it is rewritten only when the configuration changes.
 RESOLVED_CONFIG = write_resolved(config, f"{PATHS['results']}/config.yaml")
 LAYOUTS = {name: sample_layout(config, name) for name in config["samples"]}
+ANALYSES = ["dilepton", "wlike", "mw"]
 SAMPLE_PATTERN = "|".join(sorted(config["samples"]))
 # The conda environment of all rules (cluster users: --sdm conda); `make` uses .venv instead.
 CONDA_ENV = "../../envs/wmass.yaml"
@@ -30,6 +31,21 @@ def all_nano_files():
     return [f for sample in config["samples"] for f in nano_files(sample)]
 
 
+def analysis_samples(analysis):
+    """Samples an analysis histograms: all but the J/psi sample (used only by the calibration)."""
+    return [s for s, lay in LAYOUTS.items() if lay.process != "jpsi"]
+
+
+def chunk_hists(analysis, sample):
+    """Per-chunk histogram files of one analysis and sample."""
+    return [f"{PATHS['hists']}/{analysis}/{sample}/{c}.h5" for c in range(LAYOUTS[sample].chunks)]
+
+
+def merged_hists(analysis):
+    """Merged (per-sample) histogram files of one analysis."""
+    return [f"{PATHS['hists']}/{analysis}/{sample}.h5" for sample in analysis_samples(analysis)]
+
+
 def final_outputs():
     """Targets of the default target: the last products of the stages built so far."""
-    return all_nano_files()
+    return all_nano_files() + [f for a in ANALYSES for f in merged_hists(a)]

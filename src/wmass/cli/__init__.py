@@ -24,10 +24,15 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from wmass.cli import config_cmd
+    from wmass.cli import config_cmd, generate
 
     cli.add_command(config_cmd.config)
+    from wmass.cli import fit as fit_cmd; cli.add_command(fit_cmd.fitinput)  # noqa: E702
+    cli.add_command(fit_cmd.fit)
+    cli.add_command(generate.generate)
     cli.add_command(config_cmd.summary)
+    from wmass.cli import histogram as histogram_cmd; cli.add_command(histogram_cmd.histogram)  # noqa: E702
+    cli.add_command(histogram_cmd.merge)
 
 
 _register()

@@ -1,0 +1,35 @@
+"""The analyses (DESIGN.md section 5): coffea processors for mw, W-like and dilepton.
+
+One module per job: ``selection`` (the seeds' event selection), ``binning`` (every axis),
+``inputs`` (branches and the missing-branch policy), ``fill`` (exact, fast filling), the
+systematic groups (``theory``, ``efficiency``, ``muonscale``, ``groups``), the processors (``mw``,
+``wlike``, ``dilepton``) and ``runner`` (coffea executors).
+"""
+
+from __future__ import annotations
+
+from coffea import processor
+
+from wmass.analyses.options import Options
+
+__all__ = ["ANALYSES", "make_processor"]
+
+#: Analysis names, as used by the CLI and the workflow.
+ANALYSES = ("mw", "wlike", "dilepton")
+
+
+def make_processor(analysis: str, options: Options) -> processor.ProcessorABC:
+    """The processor of ``analysis`` configured with ``options``."""
+    if analysis == "mw":
+        from wmass.analyses.mw import MwProcessor
+
+        return MwProcessor(options)
+    if analysis == "wlike":
+        from wmass.analyses.wlike import WlikeProcessor
+
+        return WlikeProcessor(options)
+    if analysis == "dilepton":
+        from wmass.analyses.dilepton import DileptonProcessor
+
+        return DileptonProcessor(options)
+    raise ValueError(f"unknown analysis {analysis!r}; choose one of {ANALYSES}")

@@ -1,0 +1,86 @@
+"""Every histogram axis of the analyses, defined only here (DESIGN.md section 5).
+
+mw: η 48 × pT 30 in [26, 56] GeV × charge, plus isolation pass/fail × mT [0, 20, 40, ∞] for the
+nonprompt (extended ABCD) regions. W-like: η 48 × pT 34 in [26, 60] GeV × charge. Dilepton:
+m_μμ in [60, 120] GeV × η of the more forward muon. Axes are named; fills go by name.
+Systematic ("tensor") axes are string categories whose first entry is always ``"nominal"``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import hist
+import numpy as np
+
+__all__ = [
+    "ETA_BINS",
+    "ETA_MAX",
+    "MT_EDGES",
+    "NOMINAL",
+    "charge_axis",
+    "dilepton_axes",
+    "eta_axis",
+    "iso_axis",
+    "mt_axis",
+    "mw_axes",
+    "pt_axis",
+    "syst_axis",
+    "wlike_axes",
+]
+
+#: Muon acceptance |η| < 2.4 and the 48 η bins of the fit (and of the calibration, efficiencies).
+ETA_MAX = 2.4
+ETA_BINS = 48
+#: mT bin edges (GeV) of the nonprompt regions; the signal region is the last bin (mT > 40).
+MT_EDGES = (0.0, 20.0, 40.0, np.inf)
+#: Name of the first entry of every systematic axis (the unvaried prediction).
+NOMINAL = "nominal"
+
+
+def eta_axis(name: str = "eta") -> hist.axis.Regular:
+    """48 η bins of width 0.1 in [-2.4, 2.4]."""
+    return hist.axis.Regular(ETA_BINS, -ETA_MAX, ETA_MAX, name=name, label=r"$\eta^{\mu}$")
+
+
+def pt_axis(nbins: int, low: float, high: float) -> hist.axis.Regular:
+    """Muon pT axis (1 GeV bins for the analyses' windows)."""
+    return hist.axis.Regular(nbins, low, high, name="pt", label=r"$p_{T}^{\mu}$ (GeV)")
+
+
+def charge_axis() -> hist.axis.Regular:
+    """Muon charge: bin 0 is q = −1, bin 1 is q = +1."""
+    return hist.axis.Regular(2, -2.0, 2.0, underflow=False, overflow=False, name="charge", label=r"$q^{\mu}$")
+
+
+def iso_axis() -> hist.axis.Boolean:
+    """Isolation pass (True: rel. iso < 0.15) or fail."""
+    return hist.axis.Boolean(name="passIso", label="isolated")
+
+
+def mt_axis() -> hist.axis.Variable:
+    """mT bins [0, 20, 40, ∞] GeV of the extended ABCD method (no flow bins: mT ≥ 0 by construction)."""
+    return hist.axis.Variable(MT_EDGES, underflow=False, overflow=False, name="mt", label=r"$m_{T}$ (GeV)")
+
+
+def mw_axes() -> tuple[hist.axis.AxesMixin, ...]:
+    """The mw fit axes: η 48 × pT 30 [26, 56] × charge (2880 bins)."""
+    return (eta_axis(), pt_axis(30, 26.0, 56.0), charge_axis())
+
+
+def wlike_axes() -> tuple[hist.axis.AxesMixin, ...]:
+    """The W-like fit axes: η 48 × pT 34 [26, 60] × charge (3264 bins)."""
+    return (eta_axis(), pt_axis(34, 26.0, 60.0), charge_axis())
+
+
+def dilepton_axes() -> tuple[hist.axis.AxesMixin, ...]:
+    """The dilepton fit axes: m_μμ 60 bins of 1 GeV in [60, 120] × η of the more forward muon (48)."""
+    mass = hist.axis.Regular(60, 60.0, 120.0, name="mll", label=r"$m_{\mu\mu}$ (GeV)")
+    return (mass, eta_axis("etaFwd"))
+
+
+def syst_axis(name: str, labels: Sequence[str]) -> hist.axis.StrCategory:
+    """A systematic ("tensor") axis; ``labels[0]`` must be :data:`NOMINAL`."""
+    if not labels or labels[0] != NOMINAL:
+        raise ValueError(f"systematic axis {name!r} must start with {NOMINAL!r}, got {list(labels)[:3]}")
+    return hist.axis.StrCategory(list(labels), name=name, label=name, growth=False)

@@ -1,0 +1,229 @@
+"""Reading what the processors need from NanoEvents, with an explicit policy for missing branches.
+
+Always required: ``nMuon``, ``Muon_pt/eta/phi/charge``; ``genWeight`` for simulation;
+``MET_pt/phi`` for mw and W-like (mT). Everything else belongs to an *optional group*: when one of
+its branches is missing the processor raises :class:`~wmass.errors.InputError` naming the file and
+the branch, unless the group is listed in ``allow_missing`` (config ``histogram.allow_missing``),
+in which case the documented fallback below applies and the group is reported in the output
+(``missing_inputs``), never silently:
+
+==============  =======================================================  ===========================
+group           branches                                                 fallback
+==============  =======================================================  ===========================
+event_ids       run, luminosityBlock, event                              event = entry number in file
+dxybs           Muon_dxybs (absent in NanoAOD < v9)                      Muon_dxy (w.r.t. the PV)
+muon_id         Muon_looseId, Muon_mediumId, Muon_isGlobal               every muon passes
+isolation       Muon_pfRelIso04_all                                      every muon isolated (0)
+trigger         HLT_<path> for every configured path (any one present)  every event fires
+trigger_match   TrigObj_eta/phi/id/filterBits                            every muon matched
+electrons       Electron_pt/eta/dxy/dz/cutBased                          no electron veto
+gen_match       Muon_genPartIdx, GenPart_pt (simulation, muon scale)     no scale/resolution weight
+==============  =======================================================  ===========================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import awkward as ak
+import numpy as np
+
+from wmass.analyses import muonscale, selection
+from wmass.errors import InputError
+
+__all__ = ["OPTIONAL_GROUPS", "MuonEvents", "available_branches", "read_events"]
+
+#: Optional input groups: branches and the fallback applied when the group is allowed to be missing.
+OPTIONAL_GROUPS: dict[str, tuple[tuple[str, ...], str]] = {
+    "event_ids": (("run", "luminosityBlock", "event"), "event number = entry number in the file"),
+    "dxybs": (("Muon_dxybs",), "Muon_dxy (w.r.t. the primary vertex) replaces Muon_dxybs"),
+    "muon_id": (("Muon_looseId", "Muon_mediumId", "Muon_isGlobal"), "every muon passes the IDs"),
+    "isolation": (("Muon_pfRelIso04_all",), "every muon counts as isolated"),
+    "trigger": ((), "every event fires the trigger"),
+    "trigger_match": (("TrigObj_eta", "TrigObj_phi", "TrigObj_id", "TrigObj_filterBits"), "every muon is matched"),
+    "electrons": (("Electron_pt", "Electron_eta", "Electron_dxy", "Electron_dz", "Electron_cutBased"), "no electron veto"),
+    "gen_match": (("Muon_genPartIdx", "GenPart_pt"), "no muon scale/resolution weights (weight 1)"),
+}
+REQUIRED = ("Muon_pt", "Muon_eta", "Muon_phi", "Muon_charge")
+
+
+@dataclass(frozen=True)
+class MuonEvents:
+    """The columns the analyses use, one chunk: per-event arrays [n] and flat per-muon arrays [m].
+
+    Muons of event i are ``off[i]:off[i+1]``; ``owner`` [m] is the event of each muon.
+    """
+
+    n: int
+    off: np.ndarray
+    owner: np.ndarray
+    event: np.ndarray
+    weight: np.ndarray  #: genWeight (float64) for simulation, ones for data
+    met_pt: np.ndarray | None
+    met_phi: np.ndarray | None
+    trigger: np.ndarray  #: bool, OR of the configured HLT paths
+    electron_veto: np.ndarray  #: bool, True when no veto electron
+    pt: np.ndarray
+    eta: np.ndarray
+    phi: np.ndarray
+    charge: np.ndarray
+    veto: np.ndarray  #: bool per muon: the veto selection
+    medium: np.ndarray
+    iso: np.ndarray
+    matched: np.ndarray  #: bool per muon: trigger matched
+    gen_pt: np.ndarray | None  #: pT of the matched generator muon (NaN when unmatched); None for data
+    missing: tuple[str, ...]  #: optional groups absent in this file (allowed, fallbacks applied)
+
+    def nveto(self) -> np.ndarray:
+        """Number of veto muons per event."""
+        return selection.per_event_count(self.off, self.veto)
+
+    def veto_index(self, count: int) -> tuple[np.ndarray, np.ndarray]:
+        """(events with exactly ``count`` veto muons, [len, count] flat indices of those muons)."""
+        vidx = np.flatnonzero(self.veto)
+        owner = self.owner[vidx]
+        keep = self.nveto()[owner] == count
+        return owner[keep][::count], vidx[keep].reshape(-1, count)
+
+
+def _flat(arr: ak.Array, dtype: type = np.float64) -> tuple[np.ndarray, np.ndarray]:
+    """(event offsets, flat values) of a jagged NanoEvents column."""
+    counts = ak.to_numpy(ak.num(arr, axis=1)).astype(np.int64)
+    off = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=off[1:])
+    return off, ak.to_numpy(ak.flatten(arr, axis=1)).astype(dtype)
+
+
+def available_branches(events: ak.Array) -> set[str]:
+    """Flat NanoAOD branch names present in ``events`` (collections expanded as <Coll>_<field>)."""
+    out: set[str] = set()
+    layout = events.layout
+    for name in layout.fields:
+        form = layout.content(name).form  # forms only: no behaviour classes are built
+        while not isinstance(form, ak.forms.RecordForm) and hasattr(form, "content"):
+            form = form.content
+        if isinstance(form, ak.forms.RecordForm):
+            out.update(f"{name}_{f}" for f in form.fields)
+        else:
+            out.add(name)
+    return out
+
+
+def _check(present: set[str], needed: Iterable[str], filename: str, analysis: str, purpose: str) -> None:
+    for branch in needed:
+        if branch not in present:
+            raise InputError(f"{filename}: branch {branch!r} is missing; the {analysis} analysis needs it ({purpose})")
+
+
+def _missing_groups(
+    present: set[str], triggers: Sequence[str], allow: frozenset[str], filename: str, is_mc: bool, groups: Iterable[str]
+) -> tuple[str, ...]:
+    missing = []
+    for group in groups:
+        branches, fallback = OPTIONAL_GROUPS[group]
+        absent = [b for b in branches if b not in present]
+        if group == "trigger" and not any(f"HLT_{p}" in present for p in triggers):
+            absent = [f"HLT_{p}" for p in triggers]
+        if group == "gen_match" and not is_mc:
+            continue
+        if absent:
+            if group not in allow:
+                raise InputError(
+                    f"{filename}: branch {absent[0]!r} is missing (input group {group!r}); add {group!r} to "
+                    f"histogram.allow_missing to run with the fallback: {fallback}"
+                )
+            missing.append(group)
+    return tuple(missing)
+
+
+def read_events(
+    events: ak.Array,
+    *,
+    analysis: str,
+    is_mc: bool,
+    need_met: bool,
+    triggers: Sequence[str],
+    trigger_bits: int,
+    allow_missing: frozenset[str],
+    need_gen: bool,
+    calibration_file: str | None = None,
+) -> MuonEvents:
+    """Extract the analysis columns of one NanoEvents chunk, applying the missing-branch policy."""
+    filename = str(events.metadata.get("filename", "<events>")) if hasattr(events, "metadata") else "<events>"
+    present = available_branches(events)
+    _check(present, REQUIRED, filename, analysis, "muon kinematics")
+    if is_mc:
+        _check(present, ("genWeight",), filename, analysis, "simulation event weight")
+    if need_met:
+        _check(present, ("MET_pt", "MET_phi"), filename, analysis, "mT")
+    groups = [g for g in OPTIONAL_GROUPS if g != "gen_match" or need_gen]
+    missing = _missing_groups(present, triggers, allow_missing, filename, is_mc, groups)
+    n = len(events)
+    mu = events.Muon
+    off, pt = _flat(mu.pt)
+    eta, phi, charge = _flat(mu.eta)[1], _flat(mu.phi)[1], _flat(mu.charge)[1]
+    if calibration_file is not None:
+        pt = muonscale.corrected_pt(pt, eta, charge, calibration_file)
+    true = np.ones(pt.shape, bool)
+    has = lambda g: g not in missing  # noqa: E731
+    flag = lambda name: _flat(mu[name], bool)[1]  # noqa: E731
+    loose, medium, glob = (flag("looseId"), flag("mediumId"), flag("isGlobal")) if has("muon_id") else (true, true, true)
+    dxy_name = "dxybs" if has("dxybs") else ("dxy" if "Muon_dxy" in present else None)
+    dxybs = _flat(mu[dxy_name])[1] if dxy_name else np.zeros(pt.shape)
+    return MuonEvents(
+        n=n, off=off, owner=np.repeat(np.arange(n), np.diff(off)),
+        event=_event_numbers(events, has("event_ids")),
+        weight=ak.to_numpy(events.genWeight).astype(np.float64) if is_mc else np.ones(n),
+        met_pt=ak.to_numpy(events.MET.pt).astype(np.float64) if need_met else None,
+        met_phi=ak.to_numpy(events.MET.phi).astype(np.float64) if need_met else None,
+        trigger=_trigger(events, present, triggers) if has("trigger") else np.ones(n, bool),
+        electron_veto=_electrons(events) if has("electrons") else np.ones(n, bool),
+        pt=pt, eta=eta, phi=phi, charge=charge,
+        veto=selection.veto_muon_mask(pt, eta, loose, glob, dxybs),
+        medium=medium,
+        iso=_flat(mu.pfRelIso04_all)[1] if has("isolation") else np.zeros(pt.shape),
+        matched=_matched(events, off, eta, phi, trigger_bits) if has("trigger_match") else true,
+        gen_pt=_gen_pt(events) if (is_mc and need_gen and has("gen_match")) else None,
+        missing=missing,
+    )
+
+
+def _event_numbers(events: ak.Array, present: bool) -> np.ndarray:
+    if present:
+        return ak.to_numpy(events.event).astype(np.uint64)
+    start = int(events.metadata.get("entrystart", 0)) if hasattr(events, "metadata") else 0
+    return np.arange(start, start + len(events), dtype=np.uint64)
+
+
+def _trigger(events: ak.Array, present: set[str], paths: Sequence[str]) -> np.ndarray:
+    fired = np.zeros(len(events), bool)
+    for path in paths:
+        if f"HLT_{path}" in present:
+            fired |= ak.to_numpy(events.HLT[path])
+    return fired
+
+
+def _electrons(events: ak.Array) -> np.ndarray:
+    el = events.Electron
+    off, pt = _flat(el.pt)
+    return selection.electron_veto(off, pt, _flat(el.eta)[1], _flat(el.dxy)[1], _flat(el.dz)[1], _flat(el.cutBased, np.int64)[1])
+
+
+def _matched(events: ak.Array, off: np.ndarray, eta: np.ndarray, phi: np.ndarray, bits: int) -> np.ndarray:
+    obj = events.TrigObj
+    obj_off, obj_id = _flat(obj.id, np.int64)
+    ok = (obj_id == 13) & ((_flat(obj.filterBits, np.int64)[1] & bits) == bits)
+    return selection.trigger_match(off, eta, phi, obj_off, _flat(obj.eta)[1], _flat(obj.phi)[1], ok)
+
+
+def _gen_pt(events: ak.Array) -> np.ndarray:
+    """Flat per muon: pT of the generator particle it is matched to (Muon_genPartIdx), NaN when unmatched."""
+    mu_off, flat_idx = _flat(events.Muon.genPartIdx, np.int64)
+    gen_off, flat_gen = _flat(events.GenPart.pt)
+    owner = np.repeat(np.arange(len(mu_off) - 1), np.diff(mu_off))
+    n_gen = np.diff(gen_off)
+    ok = (flat_idx >= 0) & (flat_idx < n_gen[owner])
+    values = np.full(flat_idx.shape, np.nan)
+    values[ok] = flat_gen[gen_off[owner[ok]] + flat_idx[ok]]
+    return values

@@ -1,0 +1,99 @@
+"""`wmass histogram` (one analysis × sample × chunk → HDF5 histograms) and `wmass merge` (chunks → sample)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from wmass.analyses import ANALYSES
+from wmass.config import load_config, sample_layout, stage_hash
+from wmass.errors import InputError
+from wmass.provenance import provenance
+
+__all__ = ["histogram", "merge"]
+
+#: Processes that carry the generator's theory weight arrays (V-boson simulation).
+THEORY_PROCESSES = ("wplus", "wminus", "zmumu", "wtaunu", "ztautau")
+
+
+@click.command("histogram")
+@click.option("--config", "config_path", required=True, type=click.Path(dir_okay=False), help="Configuration file.")
+@click.option("--analysis", required=True, type=click.Choice(ANALYSES), help="Analysis.")
+@click.option("--sample", required=True, help="Sample name (a key of `samples`).")
+@click.option("--chunk", required=True, type=click.IntRange(min=0), help="Chunk index of the sample.")
+@click.option("--input", "input_path", required=True, type=click.Path(dir_okay=False), help="NanoAOD file of the chunk.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Output HDF5 histogram file.")
+def histogram(config_path: str, analysis: str, sample: str, chunk: int, input_path: str, out: str) -> None:
+    """Fill the histograms of ANALYSIS for chunk CHUNK of SAMPLE from INPUT into OUT (written atomically)."""
+    from wmass.analyses import make_processor
+    from wmass.analyses.options import options_from_config
+    from wmass.analyses.runner import file_weight_scale, run_processor
+    from wmass.histograms.io import write_hists
+
+    cfg = load_config(config_path)
+    layout = sample_layout(cfg, sample)
+    layout.chunk_events(chunk)  # refuses a chunk index outside the sample
+    block = cfg["histogram"]
+    is_mc = layout.process != "data"
+    opts = options_from_config(cfg, is_mc=is_mc, theory=layout.process in THEORY_PROCESSES,
+                               weight_scale=file_weight_scale(input_path, is_mc) if _exists(input_path) else 1.0,
+                               weight_labels=_sidecar_labels(input_path))
+    result = run_processor(make_processor(analysis, opts), [input_path], dataset=sample, executor=block["executor"],
+                           workers=block["workers"], chunksize=block["chunksize"], dask_address=block["dask_address"],
+                           status=True)
+    h = stage_hash(cfg, "histogram")
+    meta = {
+        "analysis": analysis, "sample": sample, "chunk": chunk, "config_hash": h, "input": input_path,
+        "n_events": result["n_events"], "sum_w": result["sum_w"], "sum_w2": result["sum_w2"],
+        "missing_inputs": sorted(result["missing_inputs"]), "weight_scale": opts.weight_scale, "is_mc": is_mc,
+        "provenance": provenance("histogram", h, argv=sys.argv, executor=block["executor"]),
+    }
+    write_hists(out, result["hists"], meta)
+    click.echo(f"{out}: {analysis}/{sample} chunk {chunk}: {result['n_events']} events, "
+               f"{len(result['hists'])} histograms (config hash {h})")
+
+
+def _sidecar_labels(path: str) -> dict[str, list[str]]:
+    """Column labels of the generator weight arrays from the NanoAOD sidecar (``<input>.json``), if any."""
+    import json
+    from pathlib import Path
+
+    side = Path(path).with_suffix(".json")
+    return dict(json.loads(side.read_text()).get("weight_labels", {})) if side.is_file() else {}
+
+
+def _exists(path: str) -> bool:
+    from pathlib import Path
+
+    if not Path(path).is_file():
+        raise InputError(f"input file {path} does not exist")
+    return True
+
+
+@click.command("merge")
+@click.option("--config", "config_path", required=True, type=click.Path(dir_okay=False), help="Configuration file.")
+@click.option("--analysis", required=True, type=click.Choice(ANALYSES), help="Analysis.")
+@click.option("--sample", required=True, help="Sample name (a key of `samples`).")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Merged HDF5 histogram file.")
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(dir_okay=False))
+def merge(config_path: str, analysis: str, sample: str, out: str, inputs: tuple[str, ...]) -> None:
+    """Sum the chunk files INPUTS of ANALYSIS/SAMPLE into OUT; refuses missing chunks or foreign configs."""
+    from wmass.histograms.io import read_meta
+    from wmass.histograms.merge import merge_files
+
+    cfg = load_config(config_path)
+    h = stage_hash(cfg, "histogram")
+    chunks = []
+    for path in inputs:
+        meta = read_meta(path)
+        for key, want in (("config_hash", h), ("analysis", analysis), ("sample", sample)):
+            if meta.get(key) != want:
+                raise InputError(f"refusing to merge {path}: its {key} is {meta.get(key)!r}, expected {want!r}")
+        chunks.append(int(meta["chunk"]))
+    expected = list(range(sample_layout(cfg, sample).chunks))
+    if sorted(chunks) != expected:
+        missing = sorted(set(expected) - set(chunks)) or "duplicates"
+        raise InputError(f"refusing to merge {analysis}/{sample}: chunks {sorted(chunks)} given, expected {expected} (missing: {missing})")
+    meta = merge_files(list(inputs), out, provenance("merge", h, argv=sys.argv))
+    click.echo(f"{out}: {meta['chunks']} chunk(s) of {analysis}/{sample}, {int(meta['n_events'])} events")

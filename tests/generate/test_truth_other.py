@@ -69,21 +69,23 @@ def _mass(ev: TruthEvents, pt: np.ndarray) -> np.ndarray:
     return np.sqrt(e.sum(1) ** 2 - px.sum(1) ** 2 - py.sum(1) ** 2 - pz.sum(1) ** 2)
 
 
-def test_ptv_weight_reproduces_regeneration(params: dict) -> None:
-    nominal = generate_truth("wminus", N, 0, chunk_rng(5, "wminus", 0), params)
+@pytest.mark.parametrize(("key", "size"), [("pt0_gev", "pt0_rel"), ("lambda_gev", "lambda_rel")])
+def test_ptv_weight_reproduces_regeneration(params: dict, key: str, size: str) -> None:
+    n = 3 * N  # the variations move the spectrum by a few % per bin: enough events to see it
+    nominal = generate_truth("wminus", n, 0, chunk_rng(5, "wminus", 0), params)
     alt = copy.deepcopy(params)
-    alt["w"]["ptv"]["pt0_gev"] *= 1.0 + params["ptv_variations"]["pt0_rel"]
-    regen = generate_truth("wminus", N, 0, chunk_rng(6, "wminus", 0), alt)
-    col = nominal.weight_labels["ptv"].index("pt0_gevUp")
+    alt["w"]["ptv"][key] *= 1.0 + params["ptv_variations"][size]
+    regen = generate_truth("wminus", n, 0, chunk_rng(6, "wminus", 0), alt)
+    col = nominal.weight_labels["ptv"].index(f"{key}Up")
     w = nominal.weights["ptv"][:, col].astype(float)
-    bins = np.quantile(regen.pt_v, np.linspace(0.0, 1.0, 16))  # the spectrum is truncated at pt_max
+    bins = np.quantile(regen.pt_v, np.linspace(0.0, 1.0, 16))  # equal-population bins of the regenerated spectrum
     hw, _ = np.histogram(nominal.pt_v, bins, weights=w)
     hw2, _ = np.histogram(nominal.pt_v, bins, weights=w * w)
     hr, _ = np.histogram(regen.pt_v, bins)
     hn, _ = np.histogram(nominal.pt_v, bins)
     assert ((hw - hr) ** 2 / (hw2 + hr)).sum() / (bins.size - 1) < 2.0
     assert ((hn - hr) ** 2 / (hn + hr)).sum() / (bins.size - 1) > 4.0
-    assert w.mean() == pytest.approx(1.0, abs=3 * w.std() / np.sqrt(N) + 1e-3)
+    assert w.mean() == pytest.approx(1.0, abs=3 * w.std() / np.sqrt(n) + 1e-3)
 
 
 def test_tau_samples_softer_and_polarised(params: dict) -> None:
@@ -154,3 +156,28 @@ def test_helicity_weights_are_density_ratios() -> None:
             shift = p["variation_rel"][i] * np.abs(coeff[:, i]) + p["variation_abs"][i]
             alt[:, i] += sign * shift * (s_q if i in ODD else 1.0)
             np.testing.assert_allclose(w[:, col], angular_density(cos, phi, alt) / nominal, rtol=1e-5)
+
+
+def test_qcd_muon_filter_keeps_sigma_times_lumi(params: dict) -> None:
+    """The MuEnriched-like filter: every muon passes it, gen_weight sums to xsec × efficiency, and the
+    weighted yield of selectable muons (pT > 26 GeV, |η| < 2.4) equals that of an unfiltered sample."""
+    filt = generate_truth("qcd", N, 0, chunk_rng(9, "qcd", 0), params)
+    p = params["qcd"]
+    assert np.all(filt.mu_pt[:, 0] > p["filter_mu_pt_min_gev"]) and np.all(np.abs(filt.mu_eta[:, 0]) < p["filter_mu_eta_max"])
+    eff = cross_section_pb("qcd", params) / p["xsec_pb"]
+    assert 0.05 < eff < 0.9 and filt.gen_weight.sum() == pytest.approx(p["xsec_pb"] * eff)
+    off = copy.deepcopy(params)
+    off["qcd"].update(filter_mu_pt_min_gev=0.0, filter_mu_eta_max=100.0)
+    assert cross_section_pb("qcd", off) == pytest.approx(p["xsec_pb"])
+    raw = generate_truth("qcd", N, 0, chunk_rng(9, "qcd", 1), off)
+    kept = (raw.mu_pt[:, 0] > p["filter_mu_pt_min_gev"]) & (np.abs(raw.mu_eta[:, 0]) < p["filter_mu_eta_max"])
+    assert kept.mean() == pytest.approx(eff, abs=4 * np.sqrt(eff * (1 - eff) / N))
+
+    def yield_pb(ev: TruthEvents) -> tuple[float, float]:
+        sel = (ev.mu_pt[:, 0] > 26.0) & (np.abs(ev.mu_eta[:, 0]) < 2.4)
+        return float(ev.gen_weight[sel].sum()), float(np.sqrt((ev.gen_weight[sel] ** 2).sum()))
+
+    (a, da), (b, db) = yield_pb(filt), yield_pb(raw)
+    assert abs(a - b) < 4 * np.hypot(da, db), (a, b)
+    again = generate_truth("qcd", N, 0, chunk_rng(9, "qcd", 0), params)
+    np.testing.assert_array_equal(again.mu_pt, filt.mu_pt)

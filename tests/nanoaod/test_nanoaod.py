@@ -93,6 +93,12 @@ def test_coffea_nanoaodschema_reads_both(mc_file, data_file):
     assert float(ak.mean(mc.GenV.mass)) == pytest.approx(91.19, abs=0.5)
     assert len(data.HLT.IsoMu24) == 3000 and 0 < ak.sum(data.HLT.IsoMu24) < 3000
     assert ak.num(data.Muon.pt, axis=0) == 3000 and "GenPart" not in data.fields
+    for ev in (mc, data):  # events.PV: the beam-spot-like primary vertex (cm) and the vertex count
+        assert {"x", "y", "z", "npvs", "npvsGood"} <= set(ev.PV.fields)
+        assert all(ak.to_numpy(ev.PV[c]).dtype == np.float32 for c in ("x", "y", "z"))
+        assert float(ak.std(ev.PV.z)) == pytest.approx(3.5, rel=0.1)
+        assert float(ak.std(ev.PV.x)) == pytest.approx(0.002, rel=0.1) and abs(float(ak.mean(ev.PV.y))) < 3e-4
+        assert ak.all(ev.PV.npvs >= 1)
 
 
 def test_concat_and_permute_hand_case():

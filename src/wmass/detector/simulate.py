@@ -22,7 +22,7 @@ from wmass.detector.curvature import CurvatureBias, Resolution, reconstruct_pt
 from wmass.detector.efficiency import efficiency
 from wmass.detector.identification import ORIGIN_HF, ORIGIN_PROMPT, ORIGIN_TAU, categories, impact_parameters, standalone_pt
 from wmass.detector.isolation import relative_isolation
-from wmass.detector.pileup import draw_pileup
+from wmass.detector.pileup import draw_pileup, draw_primary_vertex
 from wmass.detector.recoil import missing_pt, reco_recoil
 from wmass.detector.trigger import iso_mu_fires, jpsi_dimuon_fires
 from wmass.detector.vetoes import draw_electrons
@@ -49,6 +49,7 @@ class RecoEvents:
     n_true_int: np.ndarray
     n_pu: np.ndarray
     npvs: np.ndarray
+    pv: np.ndarray  #: float32 [n, 3] primary-vertex x, y, z (cm)
     hlt_isomu24: np.ndarray
     hlt_isotkmu24: np.ndarray
     hlt_jpsi: np.ndarray
@@ -130,6 +131,7 @@ def simulate(truth: TruthEvents, p: Mapping[str, Any], process: str, rng: np.ran
     hlt_jpsi = jpsi_dimuon_fires(ev, mu["pt_online"], mu["eta"], mu["phi"], mu["charge"], mu["is_global"],
                                  mu["trigger_plateau"], trg["jpsi_threshold"], tuple(trg["jpsi_window"]), M_MU, n)
     mu["jpsi_leg"] = hlt_jpsi[ev] & mu["is_global"] & mu["trigger_plateau"] & (mu["pt_online"] > trg["jpsi_threshold"])
-    return RecoEvents(mu=mu, el=el, met_pt=met, met_phi=met_phi, n_true_int=n_true, n_pu=n_pu, npvs=npvs,
+    pv = draw_primary_vertex(n, p["beamspot"], rng)  # drawn last: the other quantities keep their streams
+    return RecoEvents(mu=mu, el=el, met_pt=met, met_phi=met_phi, n_true_int=n_true, n_pu=n_pu, npvs=npvs, pv=pv,
                       hlt_isomu24=np.bincount(ev[mu["fired"]], minlength=n) > 0,
                       hlt_isotkmu24=np.bincount(ev[mu["fired_tk"]], minlength=n) > 0, hlt_jpsi=hlt_jpsi)

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from wmass.generate.backgrounds import generate_jpsi, generate_qcd, generate_rare
+from wmass.generate.backgrounds import generate_jpsi, generate_qcd, generate_rare, qcd_filter_efficiency
 from wmass.generate.drellyan import DY_PROCESSES, dy_cross_section_pb, generate_dy
 from wmass.generate.events import TruthEvents
 
@@ -48,4 +48,6 @@ def cross_section_pb(process: str, params: Mapping[str, Any]) -> float:
     _check(process)
     if process in DY_PROCESSES:
         return dy_cross_section_pb(process, params)
+    if process == "qcd":  # after the generator-level muon filter
+        return float(params["qcd"]["xsec_pb"]) * qcd_filter_efficiency(params["qcd"])
     return float(params[process]["xsec_pb"])

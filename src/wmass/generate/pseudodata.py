@@ -3,7 +3,11 @@
 The sample of process ``data`` mixes wplus, wminus, zmumu, wtaunu, ztautau, rare and qcd, generated
 with the true physics (``generator`` block with the ``pseudodata.generator`` overrides deep-merged
 onto it) and reconstructed with the true detector (``detector`` + ``pseudodata.detector``), from
-the pseudo-data's own seed ``pseudodata.seed``. Per chunk, each process has a Poisson number of
+the pseudo-data's own seed ``pseudodata.seed``. ``pseudodata.truth_generator`` picks the truth
+generator: ``fast`` (the simulation's parametric generator) or ``pythia`` (Pythia 8's shower for
+W± → μν and Z → μμ via :func:`wmass.generate.pythia.generate_truth_with_pythia`, so the data's pT^V,
+A_i and FSR come from another model than the simulation's, as real data would; the fast generator
+for the other processes; the event counts use the fast cross sections in both cases). Per chunk, each process has a Poisson number of
 events of mean L_chunk·σ_p(true), where the luminosity is fixed by the nominal simulation:
 
     L = (1 − f_J/ψ) N_data / Σ_p σ_p(nominal)       (N_data = samples.<data>.events at the run size)
@@ -33,8 +37,8 @@ from wmass.nanoaod.schema import Branches, reco_branches
 from wmass.rng import chunk_rng
 
 __all__ = [
-    "DATA_PROCESSES", "DATA_RUN", "JPSI", "HiddenTruth", "deep_merge", "expected_counts",
-    "generate_data_chunk", "hidden_truth", "luminosity_pb",
+    "DATA_PROCESSES", "DATA_RUN", "JPSI", "TRUTH_GENERATORS", "HiddenTruth", "deep_merge", "expected_counts",
+    "generate_data_chunk", "hidden_truth", "luminosity_pb", "truth_generator",
 ]
 
 #: Processes mixed into the pseudo-data at the luminosity (J/ψ comes through its own trigger).
@@ -42,6 +46,8 @@ DATA_PROCESSES = ("wplus", "wminus", "zmumu", "wtaunu", "ztautau", "rare", "qcd"
 JPSI = "jpsi"
 #: Run number of the pseudo-data (simulation uses run 1, as CMS).
 DATA_RUN = 362000
+#: Values of ``pseudodata.truth_generator``.
+TRUTH_GENERATORS = ("fast", "pythia")
 
 CrossSection = Callable[[str, Mapping[str, Any]], float]
 TruthGenerator = Callable[..., Any]
@@ -49,11 +55,13 @@ TruthGenerator = Callable[..., Any]
 
 @dataclass(frozen=True)
 class HiddenTruth:
-    """The true parameters of the pseudo-data: seed, generator block, detector block (merged, validated)."""
+    """The true parameters of the pseudo-data: seed, generator block, detector block (merged, validated)
+    and the truth generator (``fast`` or ``pythia``)."""
 
     seed: int
     generator: dict[str, Any]
     detector: dict[str, Any]
+    truth_generator: str = "fast"
 
 
 def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
@@ -88,7 +96,23 @@ def hidden_truth(cfg: Mapping[str, Any], sample: str) -> HiddenTruth:
         seed=int(block["seed"]),
         generator=_validated("generator", deep_merge(cfg.get("generator", {}), block["generator"])),
         detector=_validated("detector", deep_merge(cfg["detector"], block["detector"])),
+        truth_generator=str(block.get("truth_generator", "fast")),
     )
+
+
+def truth_generator(kind: str, fast: TruthGenerator) -> TruthGenerator:
+    """The pseudo-data's truth generator: ``fast`` itself, or (``pythia``) Pythia 8 for W± and Z → μμ
+    (:func:`wmass.generate.pythia.generate_truth_with_pythia`) and ``fast`` for every other process."""
+    if kind not in TRUTH_GENERATORS:
+        raise ConfigError(f"pseudodata.truth_generator must be one of {TRUTH_GENERATORS}, not {kind!r}")
+    if kind == "fast":
+        return fast
+    from wmass.generate.pythia import PYTHIA_PROCESSES, generate_truth_with_pythia
+
+    def generate(process: str, *args: Any) -> Any:
+        return (generate_truth_with_pythia if process in PYTHIA_PROCESSES else fast)(process, *args)
+
+    return generate
 
 
 def luminosity_pb(cfg: Mapping[str, Any], sample: str, cross_section: CrossSection) -> float:
@@ -121,11 +145,12 @@ def generate_data_chunk(
     rng = chunk_rng(truth.seed, sample, chunk, 0)
     counts = {p: int(rng.poisson(mu)) for p, mu in means.items()}
     params = deep_merge(truth.generator, {"weights": {"store": []}})  # data carry no generator weights
+    generate = truth_generator(truth.truth_generator, generate_truth)
     parts = []
     for i, process in enumerate(means):
         if counts[process] == 0 and parts:
             continue
-        events = generate_truth(process, counts[process], 0, chunk_rng(truth.seed, sample, chunk, 1 + 2 * i), params)
+        events = generate(process, counts[process], 0, chunk_rng(truth.seed, sample, chunk, 1 + 2 * i), params)
         reco = simulate(events, truth.detector, process, chunk_rng(truth.seed, sample, chunk, 2 + 2 * i))
         zeros = np.zeros(len(events), dtype=np.int64)
         parts.append(reco_branches(reco, zeros, zeros, zeros))

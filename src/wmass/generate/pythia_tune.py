@@ -1,6 +1,6 @@
 """Tune of the parametric pT^V spectrum (wmass.theory.ptv) to Pythia 8's initial-state shower.
 
-The fast generator's pT^V density f(pT; σ_NP, p0, n, q_max) is fitted to the normalised pT^V
+The fast generator's pT^V density f(pT; σ_NP, p0, n, λ) is fitted to the normalised pT^V
 histogram of a Pythia sample of the same boson and PDF: a binned χ² of the bin fractions in
 [0, edges[-1]], with the statistical errors of the Pythia sample plus a relative tolerance for bins
 above ``tail_from`` (the tune targets the region below 30 GeV, where the W mass sensitivity is;
@@ -18,21 +18,19 @@ import numpy as np
 from scipy import optimize
 
 from wmass.generate.pythia_compare import normalised_hist
-from wmass.theory.ptv import ptv_density
+from wmass.theory.ptv import PTV_KEYS, ptv_density
 
 __all__ = ["DEFAULT_BOUNDS", "PTV_KEYS", "TUNE_EDGES", "PtvFit", "compare_ptv", "fit_ptv", "ptv_bin_fractions"]
 
-#: Parameters of wmass.theory.ptv, in the order of ``ptv_density``.
-PTV_KEYS = ("sigma_np_gev", "pt0_gev", "n_tail", "pt_max_gev")
 #: Default bins: 1 GeV up to 30 GeV, then a coarse tail.
 TUNE_EDGES = np.concatenate([np.arange(0.0, 30.0, 1.0), [30.0, 35.0, 40.0, 50.0, 60.0, 80.0, 100.0]])
 #: Default fit bounds (GeV or dimensionless). σ_NP ≥ 0.5 GeV keeps a genuine intrinsic-kT component
-#: (Pythia's primordial kT); n = 1 is the logarithmic limit of the q density and is avoided.
+#: (Pythia's primordial kT); λ spans a damping from strong (5 GeV) to negligible (500 GeV).
 DEFAULT_BOUNDS = {
     "sigma_np_gev": (0.5, 4.0),
     "pt0_gev": (0.5, 20.0),
-    "n_tail": (1.01, 6.0),
-    "pt_max_gev": (30.0, 300.0),
+    "n_tail": (0.2, 6.0),
+    "lambda_gev": (5.0, 500.0),
 }
 
 
@@ -117,7 +115,7 @@ def fit_ptv(
     """Fit the ``free`` pT^V parameters (others fixed at ``start``) to the reference pT values ``pt``.
 
     Nelder-Mead within ``bounds`` (default ``DEFAULT_BOUNDS``), started from ``start`` and from a
-    few points spread over the bounds (the χ² has shallow valleys between p0, n and q_max).
+    few points spread over the bounds (the χ² has shallow valleys between p0, n and λ).
     """
     edges = np.asarray(edges, dtype=float)
     bounds = {**DEFAULT_BOUNDS, **(bounds or {})}

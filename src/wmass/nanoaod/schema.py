@@ -2,7 +2,7 @@
 event...), built from the detector output and, for simulation only, the truth record.
 
 Reco branches (data and simulation): run, luminosityBlock, event, Muon_*, Electron_*, TrigObj_*,
-MET_pt/phi, PV_npvs/npvsGood, HLT_IsoMu24, HLT_IsoTkMu24, HLT_Dimuon0_Jpsi. Simulation adds Pileup_nTrueInt/nPU,
+MET_pt/phi, PV_npvs/npvsGood/x/y/z, HLT_IsoMu24, HLT_IsoTkMu24, HLT_Dimuon0_Jpsi. Simulation adds Pileup_nTrueInt/nPU,
 genWeight, GenPart_*, Muon/Electron_genPartIdx/genPartFlav, GenMET_pt/phi, Generator_x1/x2/id1/id2,
 LHE_Vpt, the ``GenV_*`` truth set for reweighting in processors (mass, y, pt, phi, cosThetaCS, phiCS,
 pdgId) and the per-event weight arrays of the generator under their own names (``n<name>`` counter).
@@ -101,6 +101,7 @@ def reco_branches(reco: RecoEvents, run: np.ndarray, lumi: np.ndarray, event: np
         "Muon": _muons(reco), "Electron": _electrons(reco), "TrigObj": _trigger_objects(reco),
         "MET_pt": reco.met_pt.astype(f4), "MET_phi": reco.met_phi.astype(f4),
         "PV_npvs": reco.npvs.astype(i4), "PV_npvsGood": reco.npvs.astype(i4),
+        "PV_x": reco.pv[:, 0].astype(f4), "PV_y": reco.pv[:, 1].astype(f4), "PV_z": reco.pv[:, 2].astype(f4),
         "HLT_IsoMu24": reco.hlt_isomu24, "HLT_IsoTkMu24": reco.hlt_isotkmu24, "HLT_Dimuon0_Jpsi": reco.hlt_jpsi,
     }
 

@@ -2,14 +2,18 @@
 
 The boson pT vector is the sum of a perturbative recoil q and a non-perturbative intrinsic kT:
 
-* q: 2D density g(q) ∝ (1 + q²/(n p0²))^(-n) for q < q_max (any n > 0: the range is finite) (Gaussian of width p0/√2 per axis for
-  q ≪ p0 √n, power-law tail dσ/dq ∝ q^(1-2n) from hard emissions);
+* q: radial density h(|q|) ∝ |q| (1 + q²/(n p0²))^(-n) exp(-|q|/λ) on [0, Q_MAX_GEV] (a 2D density
+  Gaussian-like for q ≪ p0 √n, a power-law tail dσ/dq ∝ q^(1-2n) from hard emissions, softly damped
+  at q ≳ λ by the falling parton luminosity; any n > 0 is allowed);
 * kT: 2D Gaussian of width σ_NP per axis (Gaussian intrinsic kT, the Λ_NP-like parameter).
 
-The radial density of |pT| is the 2D convolution
-f(pT) = (pT/σ²) ∫ dq 2π q g(q) exp(-(pT - q)²/(2σ²)) I0e(pT q/σ²), tabulated on a fine grid; the
-weight of a parameter variation is f_var(pT) / f_nom(pT). Parameters (per boson): ``sigma_np_gev``,
-``pt0_gev``, ``n_tail``, ``pt_max_gev``.
+Q_MAX_GEV = 300 GeV is far in the damped tail (the probability above it is ~1e-6 for the tuned λ),
+so the spectrum is normalised over the full generated range and needs no hard cut. The radial
+density of |pT| is the 2D convolution
+f(pT) = (pT/σ²) ∫ dq h(q) exp(-(pT - q)²/(2σ²)) I0e(pT q/σ²), tabulated on a fine grid; the
+weight of a parameter variation is f_var(pT) / f_nom(pT) (finite: every f is positive on
+0 < pT ≤ Q_MAX_GEV + 8σ, the whole sampled range). Parameters (per boson): ``sigma_np_gev``,
+``pt0_gev``, ``n_tail``, ``lambda_gev``.
 """
 
 from __future__ import annotations
@@ -21,52 +25,62 @@ from typing import Any
 import numpy as np
 from scipy.special import i0e
 
-__all__ = ["ptv_density", "ptv_variations", "ptv_weights", "sample_ptv"]
+__all__ = ["PTV_KEYS", "Q_MAX_GEV", "ptv_density", "ptv_variations", "ptv_weights", "q_cdf_table", "sample_ptv"]
 
-_DQ = 0.05
-_DPT = 0.1
+#: Parameters of the spectrum, in the order of ``ptv_density``.
+PTV_KEYS = ("sigma_np_gev", "pt0_gev", "n_tail", "lambda_gev")
+#: Largest perturbative |q| generated (GeV).
+Q_MAX_GEV = 300.0
+_DQ_CDF = 0.01  #: step of the tabulated CDF of |q| used for sampling (GeV)
+_DQ = 0.05  #: largest q cell of the convolution (GeV)
+_DPT = 0.1  #: step of the tabulated pT density (GeV)
+_ROWS = 512  #: pT rows per block of the convolution (bounds the memory)
 
 
-def _q_cdf(q: np.ndarray, pt0: float, n: float) -> np.ndarray:
-    """Unnormalised CDF of |q|: ((1 + x)^(1-n) - 1)/(1 - n), x = q²/(n p0²) (ln(1 + x) at n = 1)."""
-    log1 = np.log1p(q * q / (n * pt0 * pt0))
-    a = 1.0 - n
-    return log1 if abs(a) < 1e-9 else np.expm1(a * log1) / a
-
-
-def _q_inverse(h: np.ndarray, pt0: float, n: float) -> np.ndarray:
-    """|q| at which _q_cdf equals h."""
-    a = 1.0 - n
-    log1 = h if abs(a) < 1e-9 else np.log1p(a * h) / a
-    return np.sqrt(n * pt0 * pt0 * np.expm1(log1))
+def _q_radial(q: np.ndarray, pt0: float, n: float, lam: float) -> np.ndarray:
+    """Unnormalised radial density of |q|: q (1 + q²/(n p0²))^(-n) exp(-q/λ)."""
+    return q * np.exp(-n * np.log1p(q * q / (n * pt0 * pt0)) - q / lam)
 
 
 @functools.lru_cache(maxsize=64)
-def _density_table(sigma_np: float, pt0: float, n: float, pt_max: float) -> tuple[np.ndarray, np.ndarray]:
+def q_cdf_table(pt0: float, n: float, lam: float) -> tuple[np.ndarray, np.ndarray]:
+    """(|q| grid, normalised CDF) on [0, Q_MAX_GEV] (trapezoidal integral of ``_q_radial``)."""
+    q = np.linspace(0.0, Q_MAX_GEV, int(round(Q_MAX_GEV / _DQ_CDF)) + 1)
+    h = _q_radial(q, pt0, n, lam)
+    cdf = np.concatenate([[0.0], np.cumsum(0.5 * (h[1:] + h[:-1]) * np.diff(q))])
+    return q, cdf / cdf[-1]
+
+
+@functools.lru_cache(maxsize=64)
+def _density_table(sigma_np: float, pt0: float, n: float, lam: float) -> tuple[np.ndarray, np.ndarray]:
     dq = min(_DQ, sigma_np / 10.0)
-    q = np.arange(0.0, pt_max + dq, dq)
+    q = np.arange(0.0, Q_MAX_GEV + 0.5 * dq, dq)
+    q[-1] = min(q[-1], Q_MAX_GEV)
     qc = 0.5 * (q[1:] + q[:-1])
-    mass = np.diff(_q_cdf(q, pt0, n))
-    mass /= mass.sum()  # probability of each q cell (exact integral of g over the cell)
-    pt = np.arange(0.0, pt_max + 8.0 * sigma_np + _DPT, _DPT)
+    grid, cdf = q_cdf_table(pt0, n, lam)
+    mass = np.diff(np.interp(q, grid, cdf))  # probability of each q cell
+    pt = np.arange(0.0, Q_MAX_GEV + 8.0 * sigma_np + _DPT, _DPT)
     s2 = sigma_np * sigma_np
     # only q cells within 8 sigma of pT contribute: a band of cells around each pT
     half = int(np.ceil(8.0 * sigma_np / dq))
-    idx = np.round(pt / dq).astype(np.int64)[:, None] + np.arange(-half, half + 1)[None, :]
-    ok = (idx >= 0) & (idx < qc.size)
-    idx = np.clip(idx, 0, qc.size - 1)
-    qb = qc[idx]
-    arg = pt[:, None] * qb / s2
-    # ring of radius q smeared by a 2D Gaussian: radial density (pT/σ²) exp(-(pT-q)²/2σ²) I0e(pT q/σ²)
-    kern = pt[:, None] / s2 * np.exp(-((pt[:, None] - qb) ** 2) / (2 * s2)) * i0e(arg)
-    f = (kern * np.where(ok, mass[idx], 0.0)).sum(axis=1)
+    band = np.arange(-half, half + 1)[None, :]
+    f = np.empty_like(pt)
+    for lo in range(0, pt.size, _ROWS):
+        p = pt[lo:lo + _ROWS, None]
+        idx = np.round(p / dq).astype(np.int64) + band
+        ok = (idx >= 0) & (idx < qc.size)
+        idx = np.clip(idx, 0, qc.size - 1)
+        qb = qc[idx]
+        # ring of radius q smeared by a 2D Gaussian: radial density (pT/σ²) exp(-(pT-q)²/2σ²) I0e(pT q/σ²)
+        kern = p / s2 * np.exp(-((p - qb) ** 2) / (2 * s2)) * i0e(p * qb / s2)
+        f[lo:lo + _ROWS] = (kern * np.where(ok, mass[idx], 0.0)).sum(axis=1)
     f /= np.trapezoid(f, pt)
     return pt, f
 
 
-def ptv_density(pt: np.ndarray, sigma_np: float, pt0: float, n: float, pt_max: float) -> np.ndarray:
-    """Normalised density of |pT^V| (GeV^-1) for the given parameters."""
-    grid, f = _density_table(float(sigma_np), float(pt0), float(n), float(pt_max))
+def ptv_density(pt: np.ndarray, sigma_np: float, pt0: float, n: float, lam: float) -> np.ndarray:
+    """Normalised density of |pT^V| (GeV^-1) for the given parameters (0 beyond the tabulated range)."""
+    grid, f = _density_table(float(sigma_np), float(pt0), float(n), float(lam))
     pos = np.clip(pt / _DPT, 0.0, grid.size - 1.0)  # the table is on a uniform grid from 0
     i = np.minimum(pos.astype(np.int64), grid.size - 2)
     t = pos - i
@@ -74,11 +88,12 @@ def ptv_density(pt: np.ndarray, sigma_np: float, pt0: float, n: float, pt_max: f
 
 
 def sample_ptv(rng: np.random.Generator, n_events: int, p: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray]:
-    """(pT, phi) of the boson: q from the inverse CDF of g, plus a Gaussian kT (see module docstring)."""
-    pt0, n, qmax, s = p["pt0_gev"], p["n_tail"], p["pt_max_gev"], p["sigma_np_gev"]
+    """(pT, phi) of the boson: |q| from the tabulated inverse CDF, plus a Gaussian kT (module docstring)."""
+    grid, cdf = q_cdf_table(float(p["pt0_gev"]), float(p["n_tail"]), float(p["lambda_gev"]))
+    s = p["sigma_np_gev"]
     r = rng.random((2, n_events))
     k = rng.standard_normal((2, n_events))
-    q = _q_inverse(r[0] * _q_cdf(np.asarray(qmax), pt0, n), pt0, n)
+    q = np.interp(r[0], cdf, grid)  # piecewise-uniform density within each 10 MeV cell
     ang = 2.0 * np.pi * r[1]
     px = q * np.cos(ang) + s * k[0]
     py = q * np.sin(ang) + s * k[1]
@@ -90,7 +105,8 @@ def ptv_variations(p: Mapping[str, Any], var: Mapping[str, Any]) -> tuple[list[s
     labels, sets = [], []
     shifts = {"sigma_np_gev": (var["sigma_np_rel"], True),
               "pt0_gev": (var["pt0_rel"], True),
-              "n_tail": (var["n_tail_abs"], False)}
+              "n_tail": (var["n_tail_abs"], False),
+              "lambda_gev": (var["lambda_rel"], True)}
     for key, (size, relative) in shifts.items():
         for sign, tag in ((1, "Up"), (-1, "Down")):
             alt = dict(p)
@@ -101,12 +117,11 @@ def ptv_variations(p: Mapping[str, Any], var: Mapping[str, Any]) -> tuple[list[s
 
 
 def ptv_weights(pt: np.ndarray, p: Mapping[str, Any], var: Mapping[str, Any]) -> tuple[np.ndarray, list[str]]:
-    """[n, 6] weights f_var(pT)/f_nom(pT) for the up/down variation of each parameter, and labels."""
-    keys = ("sigma_np_gev", "pt0_gev", "n_tail", "pt_max_gev")
-    nominal = ptv_density(pt, *(p[k] for k in keys))
+    """[n, 8] weights f_var(pT)/f_nom(pT) for the up/down variation of each parameter, and labels."""
+    nominal = ptv_density(pt, *(p[k] for k in PTV_KEYS))
     labels, sets = ptv_variations(p, var)
     out = np.empty((pt.size, len(sets)), dtype=np.float32)
     safe = np.where(nominal > 0, nominal, 1.0)
     for i, alt in enumerate(sets):
-        out[:, i] = np.where(nominal > 0, ptv_density(pt, *(alt[k] for k in keys)) / safe, 1.0)
+        out[:, i] = np.where(nominal > 0, ptv_density(pt, *(alt[k] for k in PTV_KEYS)) / safe, 1.0)
     return out, labels

@@ -12,6 +12,7 @@ configfile: "config/config.yaml"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/generate.smk"
 include: "workflow/rules/histogram.smk"
+include: "workflow/rules/fit.smk"
 
 
 wildcard_constraints:

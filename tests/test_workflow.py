@@ -12,6 +12,7 @@ import yaml
 
 from tests.helpers import copy_workflow
 from wmass.config import sample_layout, validate_config
+from wmass.histograms.io import read_hists
 
 
 def snakemake(workdir: Path, env: dict, *args: str) -> subprocess.CompletedProcess:
@@ -42,12 +43,23 @@ def test_lint_is_clean(workdir, tool_env):
     assert "Congratulations" in res.stdout + res.stderr
 
 
-def test_dry_run_lists_one_generate_job_per_chunk(workdir, tool_env, tiny_config):
+ANALYSES = ("dilepton", "wlike", "mw")
+
+
+def analysed_samples(cfg: dict, analysis: str) -> list[str]:
+    wanted = set(cfg["fitinput"]["processes"][analysis]) | {"data"}
+    return [s for s in cfg["samples"] if cfg["samples"][s]["process"] in wanted]
+
+
+def test_dry_run_lists_the_expected_jobs(workdir, tool_env, tiny_config):
     res = snakemake(workdir, tool_env, "-n", "--config", "size=tiny")
     assert res.returncode == 0, res.stderr
     jobs = planned_jobs(res.stdout)
-    expected = sum(sample_layout(tiny_config, s).chunks for s in tiny_config["samples"])
-    assert jobs["generate"] == expected
+    chunks = {s: sample_layout(tiny_config, s).chunks for s in tiny_config["samples"]}
+    assert jobs["generate"] == sum(chunks.values())
+    assert jobs["histogram"] == sum(chunks[s] for a in ANALYSES for s in analysed_samples(tiny_config, a))
+    assert jobs["merge"] == sum(len(analysed_samples(tiny_config, a)) for a in ANALYSES)
+    assert jobs["fitinput"] == jobs["fit"] == len(ANALYSES)
     assert jobs["all"] == 1
 
 
@@ -79,7 +91,7 @@ def tiny_run(workdir, tool_env):
     return workdir
 
 
-def test_tiny_workflow_runs_end_to_end(tiny_run, tiny_config):
+def test_tiny_workflow_runs_end_to_end(tiny_run, tiny_config, tool_env):
     for sample in tiny_config["samples"]:
         lay = sample_layout(tiny_config, sample)
         for chunk in range(lay.chunks):
@@ -88,8 +100,19 @@ def test_tiny_workflow_runs_end_to_end(tiny_run, tiny_config):
             assert root.stat().st_size > 0
             assert meta["n_events"] > 0 or sample == "data"
             assert (tiny_run / "logs" / "generate" / sample / f"{chunk}.benchmark.tsv").is_file()
+    for analysis in ANALYSES:
+        for sample in analysed_samples(tiny_config, analysis):
+            hists, meta = read_hists(tiny_run / "hists" / analysis / f"{sample}.h5")
+            assert meta["chunks"] == sample_layout(tiny_config, sample).chunks
+            assert "nominal" in hists
+        result = json.loads((tiny_run / "fit" / analysis / "result.json").read_text())
+        assert result["minimizer"]["status"] == "converged"
+        assert (tiny_run / "fit" / analysis / "cov.h5").is_file()
+    # the signal sample fills the mw signal region
+    hists, _ = read_hists(tiny_run / "hists" / "mw" / "wplus.h5", names=["nominal"])
+    assert hists["nominal"].sum().value > 0
     # nothing left to do after a complete run
-    res = subprocess.run(["snakemake", "-n", "--config", "size=tiny"], cwd=tiny_run, capture_output=True, text=True)
+    res = snakemake(tiny_run, tool_env, "-n", "--config", "size=tiny")
     assert "Nothing to be done" in res.stdout + res.stderr
 
 
@@ -97,10 +120,15 @@ def test_partial_rerun_touches_only_what_depends_on_it(tiny_run, tool_env, tiny_
     victim = tiny_run / "data" / "nano" / "zmumu" / "0.root"
     victim.unlink()
     res = snakemake(tiny_run, tool_env, "-n", "--config", "size=tiny")
-    assert planned_jobs(res.stdout) == {"generate": 1, "all": 1}
+    # one chunk regenerated, then re-histogrammed, re-merged and refitted by each analysis
+    per_analysis = {"generate": 1, "histogram": 3, "merge": 3, "fitinput": 3, "fit": 3, "all": 1}
+    assert planned_jobs(res.stdout) == per_analysis
     assert "data/nano/zmumu/0.root" in res.stdout
-    res = snakemake(tiny_run, tool_env, "-n", "--config", "size=tiny", "--forcerun", "generate", "--until", "generate")
-    n_chunks = sum(sample_layout(tiny_config, s).chunks for s in tiny_config["samples"])
-    assert planned_jobs(res.stdout)["generate"] == n_chunks
+    res = snakemake(tiny_run, tool_env, "-n", "--config", "size=tiny", "--forcerun", "merge")
+    jobs = planned_jobs(res.stdout)
+    assert jobs["merge"] == sum(len(analysed_samples(tiny_config, a)) for a in ANALYSES)
+    assert jobs["histogram"] == 3 and jobs["generate"] == 1  # only the deleted chunk's chain upstream
+    res = snakemake(tiny_run, tool_env, "-n", "--config", "size=tiny", "--until", "generate")
+    assert planned_jobs(res.stdout) == {"generate": 1}
     res = snakemake(tiny_run, tool_env, "--config", "size=tiny")
     assert res.returncode == 0 and victim.is_file()

@@ -151,6 +151,8 @@ def sample_layout(cfg: Mapping[str, Any], sample: str) -> SampleLayout:
 STAGE_BLOCKS: dict[str, tuple[str, ...]] = {
     "generate": ("seed", "generator", "detector"),
     "histogram": ("histogram", "samples", "generator"),
+    "fitinput": ("fitinput", "histogram", "samples", "generator"),
+    "fit": ("fit",),
 }
 
 

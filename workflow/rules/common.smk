@@ -1,5 +1,7 @@
 # Configuration validation, the resolved configuration file, and input functions.
 
+from pathlib import Path
+
 from snakemake.utils import validate
 
 from wmass.config import ConfigError, sample_layout, stage_hash, validate_config, write_resolved
@@ -32,8 +34,9 @@ def all_nano_files():
 
 
 def analysis_samples(analysis):
-    """Samples an analysis histograms: all but the J/psi sample (used only by the calibration)."""
-    return [s for s, lay in LAYOUTS.items() if lay.process != "jpsi"]
+    """Samples an analysis histograms: the data and the processes of its fit (fitinput.processes)."""
+    wanted = set(config["fitinput"]["processes"][analysis]) | {"data"}
+    return [s for s, lay in LAYOUTS.items() if lay.process in wanted]
 
 
 def chunk_hists(analysis, sample):
@@ -48,4 +51,4 @@ def merged_hists(analysis):
 
 def final_outputs():
     """Targets of the default target: the last products of the stages built so far."""
-    return all_nano_files() + [f for a in ANALYSES for f in merged_hists(a)]
+    return all_nano_files() + [f"{PATHS['fit']}/{a}/result.json" for a in ANALYSES]

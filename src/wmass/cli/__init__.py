@@ -24,15 +24,20 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from wmass.cli import config_cmd, generate
+    """Attach the stages (in workflow order) and the utilities."""
+    from wmass.cli import config_cmd, fitinput, generate, histogram
+    from wmass.cli import fit as fit_cmd
 
-    cli.add_command(config_cmd.config)
-    from wmass.cli import fit as fit_cmd; cli.add_command(fit_cmd.fitinput)  # noqa: E702
-    cli.add_command(fit_cmd.fit)
-    cli.add_command(generate.generate)
-    cli.add_command(config_cmd.summary)
-    from wmass.cli import histogram as histogram_cmd; cli.add_command(histogram_cmd.histogram)  # noqa: E702
-    cli.add_command(histogram_cmd.merge)
+    for command in (
+        generate.generate,
+        histogram.histogram,
+        histogram.merge,
+        fitinput.fitinput_analysis,
+        fit_cmd.fit,
+        config_cmd.config,
+        config_cmd.summary,
+    ):
+        cli.add_command(command)
 
 
 _register()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
@@ -49,18 +50,26 @@ def histogram(config_path: str, analysis: str, sample: str, chunk: int, input_pa
         "missing_inputs": sorted(result["missing_inputs"]), "weight_scale": opts.weight_scale, "is_mc": is_mc,
         "provenance": provenance("histogram", h, argv=sys.argv, executor=block["executor"]),
     }
+    lumi = _sidecar(input_path).get("lumi_pb")
+    if lumi is not None:  # pseudo-data: the chunk's integrated luminosity (pb⁻¹), summed by merge
+        meta["lumi_pb"] = float(lumi)
     write_hists(out, result["hists"], meta)
     click.echo(f"{out}: {analysis}/{sample} chunk {chunk}: {result['n_events']} events, "
                f"{len(result['hists'])} histograms (config hash {h})")
 
 
-def _sidecar_labels(path: str) -> dict[str, list[str]]:
-    """Column labels of the generator weight arrays from the NanoAOD sidecar (``<input>.json``), if any."""
+def _sidecar(path: str) -> dict[str, Any]:
+    """The NanoAOD sidecar (``<input>.json``) of ``path``, or {} when there is none (real CMS files)."""
     import json
     from pathlib import Path
 
     side = Path(path).with_suffix(".json")
-    return dict(json.loads(side.read_text()).get("weight_labels", {})) if side.is_file() else {}
+    return dict(json.loads(side.read_text())) if side.is_file() else {}
+
+
+def _sidecar_labels(path: str) -> dict[str, list[str]]:
+    """Column labels of the generator weight arrays from the NanoAOD sidecar (``<input>.json``), if any."""
+    return dict(_sidecar(path).get("weight_labels", {}))
 
 
 def _exists(path: str) -> bool:

@@ -20,8 +20,8 @@ __all__ = ["merge_files"]
 
 #: Metadata keys that must agree between the chunks being merged.
 CONSISTENT_KEYS = ("config_hash", "analysis", "sample")
-#: Metadata keys that are summed over chunks.
-SUMMED_KEYS = ("n_events", "sum_w", "sum_w2")
+#: Metadata keys that are summed over chunks (``lumi_pb``: integrated luminosity of pseudo-data chunks; 0 for simulation).
+SUMMED_KEYS = ("n_events", "sum_w", "sum_w2", "lumi_pb")
 
 
 def merge_files(inputs: Sequence[str | Path], output: str | Path, provenance: dict[str, Any]) -> dict[str, Any]:

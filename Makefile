@@ -13,7 +13,9 @@ export PATH := $(BIN):$(PATH)
 # JAX: CPU by default and no GPU probing noise; a lent GPU machine overrides this.
 export JAX_PLATFORMS ?= cpu
 
-.PHONY: all run test test-fast dry-run lint clean-outputs
+RABBIT_VENV := .venv-rabbit
+
+.PHONY: all run test test-fast rabbit-env dry-run lint clean-outputs
 
 all: run
 
@@ -35,6 +37,16 @@ test: $(STAMP)
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow and not slurm and not rabbit" $(PYTEST_ARGS)
+
+## rabbit-env: the separate environment of CMS's TensorFlow fitter (rabbit-fit), ~2.5 GB.
+## When it exists, `make test` also compares our fit with rabbit's on the same input.
+rabbit-env: $(RABBIT_VENV)/.installed
+
+$(RABBIT_VENV)/.installed: envs/requirements-rabbit.txt
+	@test -x $(RABBIT_VENV)/bin/python || $(PYTHON) -m venv $(RABBIT_VENV)
+	$(RABBIT_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(RABBIT_VENV)/bin/python -m pip install --quiet -r envs/requirements-rabbit.txt
+	@touch $@
 
 dry-run: $(STAMP)
 	$(BIN)/snakemake -n --config size=tiny

@@ -31,3 +31,21 @@ def tool_env() -> dict[str, str]:
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
     env.setdefault("JAX_PLATFORMS", "cpu")
     return env
+
+
+@pytest.fixture(scope="session")
+def tiny_workflow_run(tmp_path_factory, tool_env) -> Path:
+    """The whole workflow at size tiny, run once per test session with the CI profile.
+
+    Shared by the workflow tests and the SLURM comparison; tests that modify it restore it.
+    """
+    import subprocess
+
+    from tests.helpers import copy_workflow
+
+    work = copy_workflow(tmp_path_factory.mktemp("tiny_workflow"))
+    res = subprocess.run(
+        ["snakemake", "--profile", "profiles/ci"], cwd=work, env=tool_env, capture_output=True, text=True, timeout=3600
+    )
+    assert res.returncode == 0, res.stdout[-4000:] + res.stderr[-6000:]
+    return work

@@ -222,7 +222,7 @@ def _compare_outputs(local: Path, remote: Path, paths: dict[str, str]) -> int:
     return compared
 
 
-def test_tiny_workflow_through_slurm_equals_local_run(slurm, tmp_path_factory, tool_env):
+def test_tiny_workflow_through_slurm_equals_local_run(slurm, tmp_path_factory, tool_env, tiny_workflow_run):
     config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
     paths = {**{"nano": "data/nano", "hists": "hists", "fit": "fit", "results": "results"},
              **config.get("paths", {})}
@@ -230,10 +230,7 @@ def test_tiny_workflow_through_slurm_equals_local_run(slurm, tmp_path_factory, t
     env = {**tool_env, "SLURM_CONF": slurm.env["SLURM_CONF"],
            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{slurm.env['PATH']}"}
 
-    local = copy_workflow(tmp_path_factory.mktemp("local"))
-    t0 = time.monotonic()
-    _snakemake(local, env, "--profile", "profiles/ci", "--config", "size=tiny", timeout=1200)
-    local_s = time.monotonic() - t0
+    local = tiny_workflow_run  # the same tiny run, made locally with profiles/ci (conftest.py)
 
     remote = copy_workflow(tmp_path_factory.mktemp("slurm"))
     t0 = time.monotonic()
@@ -261,6 +258,6 @@ def test_tiny_workflow_through_slurm_equals_local_run(slurm, tmp_path_factory, t
     assert compared >= 2 * n_nano
     sys.stderr.write(
         f"\nSLURM test timings: install {slurm.timings['install_s']:.1f} s, cluster start "
-        f"{slurm.timings['start_s']:.1f} s, local tiny run {local_s:.1f} s, SLURM tiny run {slurm_s:.1f} s; "
+        f"{slurm.timings['start_s']:.1f} s, SLURM tiny run {slurm_s:.1f} s; "
         f"{compared} files compared\n"
     )

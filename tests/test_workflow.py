@@ -84,11 +84,9 @@ def test_bad_config_stops_before_any_job(tmp_path, tool_env, override, key):
 
 
 @pytest.fixture(scope="module")
-def tiny_run(workdir, tool_env):
-    """The whole tiny workflow, run once for the tests below."""
-    res = snakemake(workdir, tool_env, "--config", "size=tiny")
-    assert res.returncode == 0, res.stdout[-4000:] + res.stderr[-4000:]
-    return workdir
+def tiny_run(tiny_workflow_run):
+    """The whole tiny workflow (run once per session, see conftest.py)."""
+    return tiny_workflow_run
 
 
 def test_tiny_workflow_runs_end_to_end(tiny_run, tiny_config, tool_env):

@@ -21,3 +21,14 @@ def copy_workflow(dest: Path) -> Path:
     link.unlink()
     shutil.copy2(REPO / "src" / "wmass" / "schemas" / "config.schema.yaml", link)
     return dest
+
+
+def shared_data() -> Path:
+    """Folder of the real CMS test files: $WMASS_SHARED_DATA, else ../shared/data beside the clone."""
+    import os
+
+    env = os.environ.get("WMASS_SHARED_DATA")
+    if env:
+        return Path(env)
+    beside = REPO.parent / "shared" / "data"
+    return beside if beside.is_dir() else Path("/work/shared/data")

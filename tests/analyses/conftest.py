@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from tests.analyses.synth import write_nano
+from tests.helpers import shared_data
 from wmass.analyses.options import GROUPS, Options
 
-DATA = Path("/work/shared/data")
+DATA = shared_data()
 WEIGHT_BRANCHES = {"mass": "MEParamWeight", "width": "MEParamWeightAltSet1", "pdf": "LHEPdfWeight",
                    "pdf_alt": "LHEPdfWeightAltSets", "ptv": "PtVWeight", "angular": "HelicityWeight", "qed_fsr": "QEDFSRWeight"}
 
@@ -23,7 +24,7 @@ def _quiet() -> None:
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
     if not DATA.is_dir():
-        pytest.skip("the real CMS test files (/work/shared/data) are not available")
+        pytest.skip(f"the real CMS test files ({DATA}) are not available")
     return DATA
 
 

@@ -6,6 +6,7 @@ import awkward as ak
 import numpy as np
 import pytest
 import uproot
+from tests.helpers import shared_data
 from tests.synthetic import make_truth
 
 from wmass.config import load_config
@@ -15,7 +16,7 @@ from wmass.nanoaod.ops import concat_branches, permute_branches
 from wmass.nanoaod.schema import Collection, Jagged, gen_branches, merge_branches, reco_branches
 from wmass.nanoaod.writer import read_branches, write_nanoaod
 
-REFERENCE = "/work/shared/data/nano_dy.root"
+REFERENCE = str(shared_data() / "nano_dy.root")
 
 
 def _branches(process: str, n: int = 3000, data: bool = False):

@@ -49,3 +49,8 @@ def fitinput_analysis(config_path: str, analysis: str, out: str, inputs: tuple[s
     click.echo(f"{out}: {analysis}, {fi.nominal.shape[0]} bins, {len(fi.processes)} processes, {len(fi.systs)} "
                f"nuisances, {fi.logk.nnz} log κ entries ({'sparse' if fi.logk.sparse else 'dense'}); "
                f"L = {meta['lumi_pb']:.4g} /pb, prefit/data = {meta['prefit_over_data']:.3f} (config hash {h})")
+    floors = meta.get("empty_bin_floor", {})
+    nempty = sum(v["bins"] for v in floors.values())
+    if nempty or meta.get("dropped_nuisances"):
+        click.echo(f"  {nempty} empty bin(s) floored ({sum(v['bins_with_data'] for v in floors.values())} with data), "
+                   f"{len(meta.get('dropped_nuisances', []))} nuisance(s) without effect dropped (docs/fitinput.md)")

@@ -23,6 +23,7 @@ All functions are pure and un-jitted (jit at the driver); they need float64 (``j
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -122,11 +123,44 @@ def build_model(fi: FitInput, poi_square: bool = True, bbstat: bool = True) -> t
         avg = np.where(zero, 0.0, lk.avg[fb]).reshape(nbf * npr, -1)
         hd = None if lk.symmetric else np.where(zero, 0.0, lk.halfdiff[fb]).reshape(nbf * npr, -1)
         rows = cols = None
+    _check_defined(fi, fb, nu0, poi_of_proc, cols if lk.sparse else None, avg, hd)
     model = Model(nu0=jnp.asarray(nu0), kstat=jnp.asarray(kstat), bbmask=jnp.asarray(bbmask),
                   poi_of_proc=jnp.asarray(poi_of_proc), weight=jnp.asarray(fi.weight, dtype=jnp.float64),
                   rows=rows, cols=cols, logk_avg=jnp.asarray(avg), logk_hd=None if hd is None else jnp.asarray(hd),
                   npoi=len(fi.pois), nsyst=len(fi.systs), poi_square=poi_square, bbstat=bbstat)
     return model, default_obs(fi)
+
+
+def _check_defined(fi: FitInput, fb: np.ndarray, nu0: np.ndarray, poi_of_proc: np.ndarray, cols: Any,
+                   avg: Any, hd: Any) -> None:
+    """InputError when the likelihood is undefined or flat whatever the parameters.
+
+    * data in a fit bin whose total prediction Σ_p ν⁰_bp is zero: ν_b = 0 for every x (the log-normal
+      and POI factors multiply ν⁰), so −n ln ν = +∞ everywhere (rabbit's NLL is infinite too); the fit
+      input must give such bins a non-zero prediction (``wmass fitinput`` floors them, docs/fitinput.md);
+    * an unconstrained parameter (POI or systematic with weight 0) without any effect on the fit bins
+      (no non-zero log κ where ν⁰ > 0, or a POI whose processes have no yield): the NLL is flat along it.
+    """
+    tot = nu0.sum(axis=1)
+    bad = np.flatnonzero((tot <= 0) & (np.asarray(fi.data_obs) > 0))
+    if len(bad):
+        where = "; ".join(f"{fi.bin_label(int(fb[b]))}: {fi.data_obs[b]:g} events" for b in bad[:5])
+        raise InputError(f"{len(bad)} fit bin(s) have data but a zero total prediction, where the Poisson NLL is "
+                         f"infinite for every parameter value: {where}{' ...' if len(bad) > 5 else ''}; give these "
+                         "bins a non-zero prediction (wmass fitinput floors empty bins: fitinput.empty_bins) or "
+                         "mask the channel")
+    ns = len(fi.systs)
+    if cols is not None:
+        nz = np.asarray(avg) != 0 if hd is None else (np.asarray(avg) != 0) | (np.asarray(hd) != 0)
+        effect = np.bincount(np.asarray(cols)[nz], minlength=ns) > 0
+    else:
+        a = np.asarray(avg).reshape(-1, ns)
+        effect = np.any(a != 0, axis=0) if hd is None else np.any((a != 0) | (np.asarray(hd).reshape(-1, ns) != 0), axis=0)
+    flat = [s for s, c, e in zip(fi.systs, fi.constrained, effect) if not c and not e]
+    flat += [poi for j, poi in enumerate(fi.pois) if not np.any(nu0[:, poi_of_proc == j] > 0)]
+    if flat:
+        raise InputError(f"unconstrained parameter(s) without any effect on the fit bins (the NLL is flat along "
+                         f"them): {', '.join(flat[:10])}{' ...' if len(flat) > 10 else ''}")
 
 
 def default_obs(fi: FitInput) -> Obs:

@@ -19,6 +19,10 @@ sums of squared weights (Barlow-Beeston lite, one β per bin). Applied here, not
   with a wide log-normal prior κ = 1 + ``nonprompt_prior`` (50%), nuisance ``norm_nonprompt``,
   group ``nonprompt``. The choice is recorded in the fit input's metadata (``nonprompt``).
 
+Then :func:`wmass.fitinput.clean.prepare`: bins without any simulated prediction get the yield of one
+simulated event (``empty_bins``), and nuisances without any effect are dropped (constrained) or
+refused (unconstrained).
+
 Nuisance names and groups: those of :func:`wmass.analyses.groups.nuisance_names` with the histogram
 group as group name; width, pT^V and A_i get a boson tag (``angular_W_...``, ``angular_Z_...``: W and
 Z decorrelated), every other group is correlated between processes.
@@ -36,6 +40,7 @@ from wmass.analyses.groups import variation
 from wmass.errors import InputError
 from wmass.fit.inputs import FitInput
 from wmass.fitinput.analyses import BOSON, BOSON_GROUPS, NONPROMPT, SPECS, AnalysisSpec, fit_process
+from wmass.fitinput.clean import prepare
 from wmass.fitinput.compact import CompactFitInputBuilder
 from wmass.fitinput.nuisances import expand, values
 from wmass.fitinput.options import FitInputOptions
@@ -173,7 +178,8 @@ def assemble_fit_input(analysis: str, hist_files: Mapping[str, str | Path], proc
 
     ``process_of`` maps each sample to its process (the configuration's ``samples.<s>.process``).
     The metadata of :func:`assemble_builder` (plus ``provenance`` and the nuisance count per group)
-    is stored as the fit input's provenance. Raises :class:`InputError` naming the file for a file of
+    is stored as the fit input's provenance, with the empty-bin floors and dropped nuisances of
+    :func:`wmass.fitinput.clean.prepare`. Raises :class:`InputError` naming the file for a file of
     another analysis or configuration, a missing process, non-finite contents or an empty signal.
     """
     options = options or FitInputOptions()
@@ -181,6 +187,7 @@ def assemble_fit_input(analysis: str, hist_files: Mapping[str, str | Path], proc
     fi = b.build(sparse=options.storage == "sparse", provenance={**info, **dict(provenance or {})})
     if options.signal_strength == "none":
         fi.pois = {}
+    fi.provenance.update(prepare(fi, options.empty_bins))
     fi.provenance["nuisances_per_group"] = {g: len(m) for g, m in sorted(fi.groups.items())}
     fi.provenance["nuisances"] = len(fi.systs)
     fi.validate(f"{analysis} fit input")

@@ -42,6 +42,7 @@ class FitInputOptions:
     exclude_groups: tuple[str, ...] = ("muon_scale_refill",)
     symmetrize: str | None = None
     storage: str = "sparse"
+    empty_bins: str = "one_event"
     histogram_hash: str | None = None
     config_hash: str = ""
 
@@ -62,6 +63,7 @@ class FitInputOptions:
             "signal_strength": self.signal_strength,
             "include_groups": None if self.include_groups is None else list(self.include_groups),
             "exclude_groups": list(self.exclude_groups), "symmetrize": self.symmetrize, "storage": self.storage,
+            "empty_bins": self.empty_bins,
             "histogram_hash": self.histogram_hash, "config_hash": self.config_hash,
         }
 
@@ -83,6 +85,7 @@ def options_from_config(cfg: Mapping[str, Any]) -> FitInputOptions:
         exclude_groups=tuple(block["exclude_groups"]),
         symmetrize=block["symmetrize"],
         storage=str(block["storage"]),
+        empty_bins=str(block["empty_bins"]),
         histogram_hash=stage_hash(cfg, "histogram"),
         config_hash=stage_hash(cfg, "fitinput"),
     )

@@ -14,11 +14,10 @@ from typing import Any
 import awkward as ak
 import hist
 import numpy as np
-from coffea import processor
 
 from wmass.analyses import binning, common, dimuon, fill, muonscale
+from wmass.analyses.base import AnalysisProcessor
 from wmass.analyses.efficiency import scale_factors
-from wmass.analyses.inputs import read_events
 from wmass.analyses.options import THEORY_GROUPS, Options
 
 __all__ = ["DileptonProcessor", "PT_MAX"]
@@ -51,21 +50,16 @@ def two_muon_hist(group: str, t: common.Target, muons: list[common.Muon], opts: 
     return h + fill.tensor_hist(t.axes, t.index, axes, t.weight, s1, 1.0, t.scale, extra_index=np.where(same, -1, cells[1]))
 
 
-class DileptonProcessor(processor.ProcessorABC):
-    """Stateless dilepton processor; ``Options`` fixes data/simulation, systematic groups and inputs."""
+class DileptonProcessor(AnalysisProcessor):
+    """The dilepton processor (the selection and histograms are in the module docstring)."""
 
     analysis = "dilepton"
-
-    def __init__(self, options: Options) -> None:
-        self.options = options
+    need_met = False
 
     def process(self, events: ak.Array) -> dict[str, Any]:
         opts = self.options
         filename = str(events.metadata.get("filename", "<events>"))
-        need_gen = opts.on("muon_scale") or opts.on("muon_resolution")
-        ev = read_events(events, analysis=self.analysis, is_mc=opts.is_mc, need_met=False, triggers=opts.triggers,
-                         trigger_bits=opts.trigger_bits, allow_missing=opts.allow_missing, need_gen=need_gen,
-                         calibration_file=opts.calibration_file)
+        ev = self.read(events)
         pair = dimuon.select_pair(ev, PT_MAX)
         tight = (pair["tight"][0] > 0) & (pair["tight"][1] > 0)
         matched = (pair["matched"][0] > 0) | (pair["matched"][1] > 0)
@@ -91,5 +85,3 @@ class DileptonProcessor(processor.ProcessorABC):
                 hists[f"syst_{group}"] = two_muon_hist(group, target, muons, opts)
         return {"hists": hists, **common.chunk_totals(ev.weight, opts), "missing_inputs": set(ev.missing)}
 
-    def postprocess(self, accumulator: dict[str, Any]) -> dict[str, Any]:
-        return accumulator

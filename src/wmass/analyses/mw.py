@@ -13,13 +13,13 @@ from typing import Any
 
 import hist
 import numpy as np
-from coffea import processor
 
 import awkward as ak
 
 from wmass.analyses import binning, common, fill, muonscale, selection, veto
+from wmass.analyses.base import AnalysisProcessor
 from wmass.analyses.efficiency import scale_factors
-from wmass.analyses.inputs import MuonEvents, read_events
+from wmass.analyses.inputs import MuonEvents
 from wmass.analyses.options import Options
 from wmass.errors import InputError
 
@@ -50,21 +50,16 @@ def _mt(sel: dict[str, np.ndarray], ev: MuonEvents, pt: np.ndarray) -> np.ndarra
     return selection.transverse_mass(pt, sel["phi"], ev.met_pt, ev.met_phi)
 
 
-class MwProcessor(processor.ProcessorABC):
-    """Stateless m_W processor; ``Options`` fixes data/simulation, systematic groups and inputs."""
+class MwProcessor(AnalysisProcessor):
+    """The m_W processor (the selection and histograms are in the module docstring)."""
 
     analysis = "mw"
-
-    def __init__(self, options: Options) -> None:
-        self.options = options
+    gen_groups = ("muon_scale", "muon_resolution", "muon_scale_refill")
 
     def process(self, events: ak.Array) -> dict[str, Any]:
         opts = self.options
         filename = str(events.metadata.get("filename", "<events>"))
-        need_gen = opts.on("muon_scale") or opts.on("muon_resolution") or opts.on("muon_scale_refill")
-        ev = read_events(events, analysis=self.analysis, is_mc=opts.is_mc, need_met=True, triggers=opts.triggers,
-                         trigger_bits=opts.trigger_bits, allow_missing=opts.allow_missing, need_gen=need_gen,
-                         calibration_file=opts.calibration_file)
+        ev = self.read(events)
         sel = select_single(ev)
         window = (sel["pt"] > selection.SEL_PT_MIN) & (sel["pt"] < PT_MAX)
         base = sel["base"] & window
@@ -89,8 +84,6 @@ class MwProcessor(processor.ProcessorABC):
             hists["syst_muon_scale_refill"] = refill_hist(sel, ev, weight, axes, opts)
         return {"hists": hists, **common.chunk_totals(ev.weight, opts), "missing_inputs": set(ev.missing)}
 
-    def postprocess(self, accumulator: dict[str, Any]) -> dict[str, Any]:
-        return accumulator
 
 
 def veto_hist(

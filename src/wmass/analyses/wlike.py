@@ -15,12 +15,10 @@ from typing import Any
 import awkward as ak
 import hist
 import numpy as np
-from coffea import processor
 
 from wmass.analyses import binning, common, dimuon, fill, selection
+from wmass.analyses.base import AnalysisProcessor
 from wmass.analyses.efficiency import scale_factors
-from wmass.analyses.inputs import read_events
-from wmass.analyses.options import Options
 
 __all__ = ["MT_MIN", "PT_MAX", "WlikeProcessor", "kept_slot"]
 
@@ -34,21 +32,15 @@ def kept_slot(event: np.ndarray, charge0: np.ndarray, even_charge: int) -> np.nd
     return np.where(charge0 == wanted, 0, 1)
 
 
-class WlikeProcessor(processor.ProcessorABC):
-    """Stateless W-like processor; ``Options`` fixes data/simulation, systematic groups and inputs."""
+class WlikeProcessor(AnalysisProcessor):
+    """The W-like processor (the selection and histograms are in the module docstring)."""
 
     analysis = "wlike"
-
-    def __init__(self, options: Options) -> None:
-        self.options = options
 
     def process(self, events: ak.Array) -> dict[str, Any]:
         opts = self.options
         filename = str(events.metadata.get("filename", "<events>"))
-        need_gen = opts.on("muon_scale") or opts.on("muon_resolution")
-        ev = read_events(events, analysis=self.analysis, is_mc=opts.is_mc, need_met=True, triggers=opts.triggers,
-                         trigger_bits=opts.trigger_bits, allow_missing=opts.allow_missing, need_gen=need_gen,
-                         calibration_file=opts.calibration_file)
+        ev = self.read(events)
         pair = dimuon.select_pair(ev, np.inf)
         k = kept_slot(ev.event, pair["charge"][0], opts.wlike_even_charge)
         take = lambda name: np.where(k == 0, pair[name][0], pair[name][1])  # noqa: E731
@@ -69,5 +61,3 @@ class WlikeProcessor(processor.ProcessorABC):
         hists.update(common.syst_hists(events, ok, axes, idx_all[ok], weight[ok], mu, opts, filename))
         return {"hists": hists, **common.chunk_totals(ev.weight, opts), "missing_inputs": set(ev.missing)}
 
-    def postprocess(self, accumulator: dict[str, Any]) -> dict[str, Any]:
-        return accumulator

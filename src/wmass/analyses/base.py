@@ -1,0 +1,40 @@
+"""What the three analysis processors share: their options and how they read their inputs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import awkward as ak
+from coffea import processor
+
+from wmass.analyses.inputs import MuonEvents, read_events
+from wmass.analyses.options import Options
+
+__all__ = ["AnalysisProcessor"]
+
+
+class AnalysisProcessor(processor.ProcessorABC):
+    """Stateless processor base: ``Options`` fixes data/simulation, systematic groups and inputs.
+
+    Subclasses set ``analysis``, whether they need pT^miss (``need_met``), the systematic groups
+    that need the generator-matched muon (``gen_groups``), and implement ``process``.
+    """
+
+    analysis: str = ""
+    need_met: bool = True
+    gen_groups: tuple[str, ...] = ("muon_scale", "muon_resolution")
+
+    def __init__(self, options: Options) -> None:
+        self.options = options
+
+    def read(self, events: ak.Array) -> MuonEvents:
+        """The flat muon/event arrays of ``events`` that this analysis needs (missing-branch policy applied)."""
+        opts = self.options
+        return read_events(
+            events, analysis=self.analysis, is_mc=opts.is_mc, need_met=self.need_met, triggers=opts.triggers,
+            trigger_bits=opts.trigger_bits, allow_missing=opts.allow_missing,
+            need_gen=any(opts.on(g) for g in self.gen_groups), calibration_file=opts.calibration_file,
+        )
+
+    def postprocess(self, accumulator: dict[str, Any]) -> dict[str, Any]:
+        return accumulator

@@ -244,7 +244,7 @@ def test_tiny_workflow_through_slurm_equals_local_run(slurm, tmp_path_factory, t
     remote = copy_workflow(tmp_path_factory.mktemp("slurm"))
     t0 = time.monotonic()
     res = _snakemake(
-        remote, env, "--profile", PROFILE, "--config", "size=tiny", SLURM_TARGET,
+        remote, env, SLURM_TARGET, "--profile", PROFILE, "--config", "size=tiny",
         # Quicker first status query than a real cluster needs; keep every job's SLURM log.
         "--slurm-init-seconds-before-status-checks", "2", "--slurm-keep-successful-logs",
         timeout=1800,

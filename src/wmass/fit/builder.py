@@ -27,7 +27,7 @@ import numpy as np
 from wmass.errors import InputError
 from wmass.fit.inputs import Channel, FitInput, LogK
 
-__all__ = ["FitInputBuilder", "logk_from_variation"]
+__all__ = ["FitInputBuilder", "logk_from_entries", "logk_from_variation"]
 
 LOGK_EPSILON = math.log(1e-3)
 
@@ -37,6 +37,34 @@ def logk_from_variation(var: np.ndarray, nom: np.ndarray, kfactor: float = 1.0) 
     with np.errstate(divide="ignore", invalid="ignore"):
         lk = kfactor * np.log(var / nom)
     return np.where(np.sign(nom * var) == 1, lk, LOGK_EPSILON)
+
+
+def logk_from_entries(
+    shape: tuple[int, int, int],
+    idx: list[np.ndarray],
+    avg: list[np.ndarray],
+    halfdiff: list[np.ndarray] | None,
+    sparse: bool,
+) -> LogK:
+    """LogK from COO pieces: ``idx`` [k, 3] (bin, process, syst) rows with their log κ_avg (and half-diff).
+
+    Entries are sorted by (bin, process, syst); ``halfdiff`` None means symmetric systematics.
+    """
+    ind = np.concatenate(idx).astype(np.int64) if idx else np.zeros((0, 3), dtype=np.int64)
+    av = np.concatenate(avg) if avg else np.zeros(0)
+    hdv = None if halfdiff is None else (np.concatenate(halfdiff) if halfdiff else np.zeros(0))
+    order = np.lexsort((ind[:, 2], ind[:, 1], ind[:, 0]))
+    ind, av = ind[order], av[order]
+    hdv = None if hdv is None else hdv[order]
+    if sparse:
+        return LogK(shape, av, hdv, ind)
+    dense_avg = np.zeros(shape)
+    dense_avg[tuple(ind.T)] = av
+    dense_hd = None
+    if hdv is not None:
+        dense_hd = np.zeros(shape)
+        dense_hd[tuple(ind.T)] = hdv
+    return LogK(shape, dense_avg, dense_hd)
 
 
 def _values(h: hist.Hist | np.ndarray) -> np.ndarray:
@@ -196,18 +224,4 @@ class FitInputBuilder:
             idx.append(np.stack([b, np.full(len(b), procs.index(p)), np.full(len(b), systs.index(s))], axis=1))
             avg.append(a[nz])
             hd.append(np.zeros(len(nz)) if h is None else h[nz])
-        ind = np.concatenate(idx) if idx else np.zeros((0, 3), dtype=np.int64)
-        av = np.concatenate(avg) if avg else np.zeros(0)
-        hdv = None if sym else np.concatenate(hd)
-        order = np.lexsort((ind[:, 2], ind[:, 1], ind[:, 0]))
-        ind, av = ind[order].astype(np.int64), av[order]
-        hdv = None if hdv is None else hdv[order]
-        if sparse:
-            return LogK((nb, npr, ns), av, hdv, ind)
-        da = np.zeros((nb, npr, ns))
-        da[tuple(ind.T)] = av
-        dh = None
-        if hdv is not None:
-            dh = np.zeros((nb, npr, ns))
-            dh[tuple(ind.T)] = hdv
-        return LogK((nb, npr, ns), da, dh)
+        return logk_from_entries((nb, npr, ns), idx, avg, None if sym else hd, sparse)

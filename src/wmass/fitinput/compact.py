@@ -19,7 +19,7 @@ from typing import Any
 import hist
 import numpy as np
 
-from wmass.fit.builder import FitInputBuilder
+from wmass.fit.builder import FitInputBuilder, logk_from_entries
 from wmass.fit.inputs import Channel, LogK
 
 __all__ = ["LOGK_ZERO", "CompactFitInputBuilder"]
@@ -56,18 +56,4 @@ class CompactFitInputBuilder(FitInputBuilder):
             idx.append(np.stack([b, np.full(len(b), pidx[p]), np.full(len(b), sidx[s])], axis=1))
             avg.append(a)
             hd.append(np.zeros(len(nz)) if h is None else h)
-        ind = np.concatenate(idx).astype(np.int64) if idx else np.zeros((0, 3), dtype=np.int64)
-        av = np.concatenate(avg) if avg else np.zeros(0)
-        hdv = None if sym else np.concatenate(hd)
-        order = np.lexsort((ind[:, 2], ind[:, 1], ind[:, 0]))
-        ind, av = ind[order], av[order]
-        hdv = None if hdv is None else hdv[order]
-        if sparse:
-            return LogK((nb, npr, ns), av, hdv, ind)
-        dense_avg = np.zeros((nb, npr, ns))
-        dense_avg[tuple(ind.T)] = av
-        dense_hd = None
-        if hdv is not None:
-            dense_hd = np.zeros((nb, npr, ns))
-            dense_hd[tuple(ind.T)] = hdv
-        return LogK((nb, npr, ns), dense_avg, dense_hd)
+        return logk_from_entries((nb, npr, ns), idx, avg, None if sym else hd, sparse)

@@ -55,4 +55,4 @@ lint: $(STAMP)
 	$(BIN)/snakemake --lint
 
 clean-outputs:
-	rm -rf data/nano hists fit results report logs .snakemake
+	rm -rf data/nano hists fit results report unblind logs .snakemake

@@ -13,6 +13,8 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/generate.smk"
 include: "workflow/rules/histogram.smk"
 include: "workflow/rules/fit.smk"
+include: "workflow/rules/unblind.smk"
+include: "workflow/rules/report.smk"
 
 
 wildcard_constraints:

@@ -35,9 +35,10 @@ def tool_env() -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def tiny_workflow_run(tmp_path_factory, tool_env) -> Path:
-    """The whole workflow at size tiny, run once per test session with the CI profile.
+    """The whole workflow at size tiny, blinded (no gate runs), once per test session with the CI profile.
 
-    Shared by the workflow tests and the SLURM comparison; tests that modify it restore it.
+    Shared by the workflow tests and the SLURM comparison; tests that modify it restore it, tests
+    that unblind work on a copy.
     """
     import subprocess
 
@@ -45,7 +46,8 @@ def tiny_workflow_run(tmp_path_factory, tool_env) -> Path:
 
     work = copy_workflow(tmp_path_factory.mktemp("tiny_workflow"))
     res = subprocess.run(
-        ["snakemake", "--profile", "profiles/ci"], cwd=work, env=tool_env, capture_output=True, text=True, timeout=3600
+        ["snakemake", "--profile", "profiles/ci", "--config", "size=tiny", "unblinding={through: none}"],
+        cwd=work, env=tool_env, capture_output=True, text=True, timeout=3600,
     )
     assert res.returncode == 0, res.stdout[-4000:] + res.stderr[-6000:]
     return work

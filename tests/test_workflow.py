@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from tests.helpers import copy_workflow
+from wmass.analyses import base_analysis
 from wmass.config import sample_layout, validate_config
 from wmass.histograms.io import read_hists
 
@@ -43,11 +44,13 @@ def test_lint_is_clean(workdir, tool_env):
     assert "Congratulations" in res.stdout + res.stderr
 
 
-ANALYSES = ("dilepton", "wlike", "mw")
+ANALYSES = ("dilepton", "wlike", "wlike_flipped", "mw")
+#: The configuration of the session's tiny run (conftest.py): tiny and blinded (no gate runs).
+TINY_BLINDED = ("--config", "size=tiny", "unblinding={through: none}")
 
 
 def analysed_samples(cfg: dict, analysis: str) -> list[str]:
-    wanted = set(cfg["fitinput"]["processes"][analysis]) | {"data"}
+    wanted = set(cfg["fitinput"]["processes"][base_analysis(analysis)]) | {"data"}
     return [s for s in cfg["samples"] if cfg["samples"][s]["process"] in wanted]
 
 
@@ -60,7 +63,12 @@ def test_dry_run_lists_the_expected_jobs(workdir, tool_env, tiny_config):
     assert jobs["histogram"] == sum(chunks[s] for a in ANALYSES for s in analysed_samples(tiny_config, a))
     assert jobs["merge"] == sum(len(analysed_samples(tiny_config, a)) for a in ANALYSES)
     assert jobs["fitinput"] == jobs["fit"] == len(ANALYSES)
-    assert jobs["all"] == 1
+    # the gates in unblinding order (through mw by default), then one report
+    assert jobs["unblind_dilepton"] == jobs["unblind_wlike"] == jobs["unblind_mw"] == 1
+    assert jobs["report"] == jobs["all"] == 1
+    res = snakemake(workdir, tool_env, "-n", "--config", "size=tiny", "unblinding={through: dilepton}")
+    jobs = planned_jobs(res.stdout)
+    assert jobs["unblind_dilepton"] == 1 and "unblind_wlike" not in jobs and "unblind_mw" not in jobs
 
 
 @pytest.mark.parametrize(
@@ -109,24 +117,27 @@ def test_tiny_workflow_runs_end_to_end(tiny_run, tiny_config, tool_env):
     # the signal sample fills the mw signal region
     hists, _ = read_hists(tiny_run / "hists" / "mw" / "wplus.h5", names=["nominal"])
     assert hists["nominal"].sum().value > 0
+    assert (tiny_run / "report" / "index.html").is_file()
+    assert not (tiny_run / "unblind").exists()  # blinded run: no gate ran
     # nothing left to do after a complete run
-    res = snakemake(tiny_run, tool_env, "-n", "--config", "size=tiny")
+    res = snakemake(tiny_run, tool_env, "-n", *TINY_BLINDED)
     assert "Nothing to be done" in res.stdout + res.stderr
 
 
 def test_partial_rerun_touches_only_what_depends_on_it(tiny_run, tool_env, tiny_config):
     victim = tiny_run / "data" / "nano" / "zmumu" / "0.root"
     victim.unlink()
-    res = snakemake(tiny_run, tool_env, "-n", "--config", "size=tiny")
+    res = snakemake(tiny_run, tool_env, "-n", *TINY_BLINDED)
     # one chunk regenerated, then re-histogrammed, re-merged and refitted by each analysis
-    per_analysis = {"generate": 1, "histogram": 3, "merge": 3, "fitinput": 3, "fit": 3, "all": 1}
+    n = len(ANALYSES)
+    per_analysis = {"generate": 1, "histogram": n, "merge": n, "fitinput": n, "fit": n, "report": 1, "all": 1}
     assert planned_jobs(res.stdout) == per_analysis
     assert "data/nano/zmumu/0.root" in res.stdout
-    res = snakemake(tiny_run, tool_env, "-n", "--config", "size=tiny", "--forcerun", "merge")
+    res = snakemake(tiny_run, tool_env, "-n", *TINY_BLINDED, "--forcerun", "merge")
     jobs = planned_jobs(res.stdout)
     assert jobs["merge"] == sum(len(analysed_samples(tiny_config, a)) for a in ANALYSES)
-    assert jobs["histogram"] == 3 and jobs["generate"] == 1  # only the deleted chunk's chain upstream
-    res = snakemake(tiny_run, tool_env, "-n", "--config", "size=tiny", "--until", "generate")
+    assert jobs["histogram"] == n and jobs["generate"] == 1  # only the deleted chunk's chain upstream
+    res = snakemake(tiny_run, tool_env, "-n", *TINY_BLINDED, "--until", "generate")
     assert planned_jobs(res.stdout) == {"generate": 1}
-    res = snakemake(tiny_run, tool_env, "--config", "size=tiny")
+    res = snakemake(tiny_run, tool_env, *TINY_BLINDED)
     assert res.returncode == 0 and victim.is_file()

@@ -152,7 +152,8 @@ STAGE_BLOCKS: dict[str, tuple[str, ...]] = {
     "generate": ("seed", "generator", "detector"),
     "histogram": ("histogram", "samples", "generator"),
     "fitinput": ("fitinput", "histogram", "samples", "generator"),
-    "fit": ("fit",),
+    "fit": ("fit", "blinding"),
+    "report": ("unblinding", "fitinput"),
 }
 
 

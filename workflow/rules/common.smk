@@ -4,7 +4,10 @@ from pathlib import Path
 
 from snakemake.utils import validate
 
+from wmass.analyses import ANALYSES, base_analysis
 from wmass.config import ConfigError, sample_layout, stage_hash, validate_config, write_resolved
+from wmass.unblinding import STAGES as UNBLIND_STAGES
+from wmass.unblinding import gate_hash, stages_through
 
 # Schema validation (also fills defaults), then the package's cross-checks: the CLI runs the same.
 validate(config, schema="../schemas/config.schema.yaml")
@@ -18,10 +21,13 @@ LOGS = PATHS["logs"]
 # Every rule hands this file to the CLI; it is rewritten only when the configuration changes.
 RESOLVED_CONFIG = write_resolved(config, f"{PATHS['results']}/config.yaml")
 LAYOUTS = {name: sample_layout(config, name) for name in config["samples"]}
-ANALYSES = ["dilepton", "wlike", "mw"]
+ANALYSES = list(ANALYSES)
 SAMPLE_PATTERN = "|".join(sorted(config["samples"]))
 # The conda environment of all rules (cluster users: --sdm conda); `make` uses .venv instead.
 CONDA_ENV = "../../envs/wmass.yaml"
+# The unblinding gates the default target runs (unblinding.through) and the hash they check.
+TRIED_STAGES = stages_through(config["unblinding"]["through"])
+GATE_HASH = gate_hash(config)
 
 
 def nano_files(sample):
@@ -35,7 +41,7 @@ def all_nano_files():
 
 def analysis_samples(analysis):
     """Samples an analysis histograms: the data and the processes of its fit (fitinput.processes)."""
-    wanted = set(config["fitinput"]["processes"][analysis]) | {"data"}
+    wanted = set(config["fitinput"]["processes"][base_analysis(analysis)]) | {"data"}
     return [s for s, lay in LAYOUTS.items() if lay.process in wanted]
 
 
@@ -49,6 +55,16 @@ def merged_hists(analysis):
     return [f"{PATHS['hists']}/{analysis}/{sample}.h5" for sample in analysis_samples(analysis)]
 
 
+def gate_file(stage):
+    """The decision file of an unblinding stage's gate."""
+    return f"{PATHS['unblind']}/{stage}/gate.json"
+
+
 def final_outputs():
-    """Targets of the default target: the last products of the stages built so far."""
-    return all_nano_files() + [f"{PATHS['fit']}/{a}/result.json" for a in ANALYSES]
+    """Targets of the default target: every fit, the gates through unblinding.through, the report."""
+    return (
+        all_nano_files()
+        + [f"{PATHS['fit']}/{a}/result.json" for a in ANALYSES]
+        + [gate_file(s.name) for s in TRIED_STAGES]
+        + [f"{PATHS['report']}/index.html"]
+    )

@@ -1,4 +1,5 @@
-# Stages `fitinput` (merged histograms of an analysis -> likelihood tensor) and `fit` (blinded).
+# Stages `fitinput` (merged histograms of an analysis -> likelihood tensor) and `fit` (blinded:
+# the mass is written with its stage's secret offset until the stage's gate opens, unblind.smk).
 
 
 rule fitinput:
@@ -30,6 +31,7 @@ rule fit:
     output:
         result=f"{PATHS['fit']}/{{analysis}}/result.json",
         cov=f"{PATHS['fit']}/{{analysis}}/cov.h5",
+        yields=f"{PATHS['fit']}/{{analysis}}/yields.h5",
     params:
         config=RESOLVED_CONFIG,
         config_hash=stage_hash(config, "fit"),

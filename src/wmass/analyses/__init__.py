@@ -12,10 +12,17 @@ from coffea import processor
 
 from wmass.analyses.options import Options
 
-__all__ = ["ANALYSES", "make_processor"]
+__all__ = ["ANALYSES", "base_analysis", "make_processor"]
 
-#: Analysis names, as used by the CLI and the workflow.
-ANALYSES = ("mw", "wlike", "dilepton")
+#: Analysis names, as used by the CLI and the workflow. ``wlike_flipped`` is the W-like analysis with
+#: the charge split flipped (even events keep the other charge): the second, statistically
+#: complementary W-like m_Z measurement of the sequential unblinding.
+ANALYSES = ("mw", "wlike", "wlike_flipped", "dilepton")
+
+
+def base_analysis(analysis: str) -> str:
+    """The analysis whose processes and fit layout ``analysis`` shares (``wlike_flipped`` → ``wlike``)."""
+    return "wlike" if analysis == "wlike_flipped" else analysis
 
 
 def make_processor(analysis: str, options: Options) -> processor.ProcessorABC:
@@ -24,10 +31,10 @@ def make_processor(analysis: str, options: Options) -> processor.ProcessorABC:
         from wmass.analyses.mw import MwProcessor
 
         return MwProcessor(options)
-    if analysis == "wlike":
-        from wmass.analyses.wlike import WlikeProcessor
+    if analysis in ("wlike", "wlike_flipped"):
+        from wmass.analyses.wlike import WlikeFlippedProcessor, WlikeProcessor
 
-        return WlikeProcessor(options)
+        return (WlikeProcessor if analysis == "wlike" else WlikeFlippedProcessor)(options)
     if analysis == "dilepton":
         from wmass.analyses.dilepton import DileptonProcessor
 

@@ -25,7 +25,7 @@ def cli() -> None:
 
 def _register() -> None:
     """Attach the stages (in workflow order) and the utilities."""
-    from wmass.cli import config_cmd, fitinput, generate, histogram
+    from wmass.cli import config_cmd, fitinput, generate, histogram, unblind
     from wmass.cli import fit as fit_cmd
 
     for command in (
@@ -34,6 +34,7 @@ def _register() -> None:
         histogram.merge,
         fitinput.fitinput_analysis,
         fit_cmd.fit,
+        unblind.unblind,
         config_cmd.config,
         config_cmd.summary,
     ):

@@ -18,7 +18,7 @@ __all__ = ["fitinput_analysis"]
 
 @click.command("fitinput")
 @click.option("--config", "config_path", required=True, type=click.Path(dir_okay=False), help="Configuration file.")
-@click.option("--analysis", required=True, type=click.Choice(["mw", "wlike", "dilepton"]), help="Analysis.")
+@click.option("--analysis", required=True, type=click.Choice(["mw", "wlike", "wlike_flipped", "dilepton"]), help="Analysis.")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Fit input HDF5 file to write.")
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(dir_okay=False))
 def fitinput_analysis(config_path: str, analysis: str, out: str, inputs: tuple[str, ...]) -> None:

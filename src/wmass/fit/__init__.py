@@ -10,7 +10,7 @@ from wmass.fit.builder import FitInputBuilder
 from wmass.fit.covariance import FitError
 from wmass.fit.driver import FitOptions, Fitter, precision, run_fit
 from wmass.fit.inputs import Channel, FitInput, LogK, read_fit_input, write_fit_input
-from wmass.fit.results import hash_offset, write_results
+from wmass.fit.results import write_results
 
-__all__ = ["Channel", "FitError", "FitInput", "FitInputBuilder", "FitOptions", "Fitter", "LogK", "hash_offset",
+__all__ = ["Channel", "FitError", "FitInput", "FitInputBuilder", "FitOptions", "Fitter", "LogK",
            "precision", "read_fit_input", "run_fit", "write_fit_input", "write_results"]

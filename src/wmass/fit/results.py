@@ -2,14 +2,13 @@
 
 Blinding: the parameters of interest that are blinded are the nois (the W mass shifts, in units of
 100 MeV). Unless ``blind=False`` (``wmass fit --unblind``), every value of them written here is
-raw + offset(name), with ``offset`` a float or a callable name → float supplied by the caller (the
-blinding module of the unblinding stage); the raw value is written nowhere and never logged. Scans
+raw + offset(name), with ``offset`` a float or a callable name → float supplied by the caller
+(:func:`wmass.blinding.noi_offset`); the raw value is written nowhere and never logged. Scans
 are stored as offsets from the minimum, toys as pulls, so neither reveals it either.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -21,17 +20,9 @@ import numpy as np
 from wmass.fit.inputs import FitInput
 from wmass.io import atomic_path, write_json
 
-__all__ = ["Offset", "hash_offset", "blinded_x", "result_document", "write_results"]
+__all__ = ["Offset", "blinded_x", "result_document", "write_results"]
 
 Offset = float | Callable[[str], float]
-
-
-def hash_offset(secret: str, scale: float = 5.0) -> Callable[[str], float]:
-    """A deterministic offset in [−scale, scale] from sha256(secret, name); a stand-in for wmass.blinding."""
-    def offset(name: str) -> float:
-        h = int.from_bytes(hashlib.sha256(f"{secret}:{name}".encode()).digest()[:8], "little")
-        return scale * (2.0 * h / 2**64 - 1.0)
-    return offset
 
 
 def blinded_x(fi: FitInput, names: list[str], x: np.ndarray, blind: bool, offset: Offset | None) -> tuple[np.ndarray, list[str]]:

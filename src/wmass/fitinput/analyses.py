@@ -3,7 +3,8 @@
 * mw: η 48 × pT 30 [26, 56] GeV × charge 2 (2880 bins) of the signal region of ``nominal``: the
   isolated (passIso = True) bin × the last mT bin (mT > 40 GeV); signals W⁺ → μ⁺ν and W⁻ → μ⁻ν̄;
   the POI is the W mass (``massShift``), which also moves W → τν → μννν.
-* wlike: η 48 × pT 34 [26, 60] GeV × charge of the W-like selection; signal Z → μμ, POI m_Z.
+* wlike, wlike_flipped: η 48 × pT 34 [26, 60] GeV × charge of the W-like selection (the two charge
+  splits); signal Z → μμ, POI m_Z.
 * dilepton: m_μμ 60 [60, 120] GeV × η of the more forward muon; signal Z → μμ, POI m_Z.
 
 The simulated ``qcd`` sample (nonprompt muons from heavy-flavour decays) enters as the process
@@ -50,6 +51,7 @@ class AnalysisSpec:
 SPECS: dict[str, AnalysisSpec] = {
     "mw": AnalysisSpec("mw", ("wplus", "wminus"), "W"),
     "wlike": AnalysisSpec("wlike", ("zmumu",), "Z"),
+    "wlike_flipped": AnalysisSpec("wlike_flipped", ("zmumu",), "Z"),
     "dilepton": AnalysisSpec("dilepton", ("zmumu",), "Z"),
 }
 

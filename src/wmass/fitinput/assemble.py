@@ -36,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from wmass.analyses import base_analysis
 from wmass.analyses.groups import variation
 from wmass.errors import InputError
 from wmass.fit.inputs import FitInput
@@ -134,7 +135,7 @@ def assemble_builder(analysis: str, hist_files: Mapping[str, str | Path], proces
     if analysis not in SPECS:
         raise InputError(f"unknown analysis {analysis!r}; analyses: {', '.join(SPECS)}")
     spec = SPECS[analysis]
-    processes = tuple(options.processes.get(analysis, ()))
+    processes = tuple(options.processes.get(base_analysis(analysis), ()))
     missing_signal = [p for p in spec.signals if p not in processes]
     if missing_signal:
         raise InputError(f"fitinput.processes.{analysis} lacks the signal(s) {missing_signal}")

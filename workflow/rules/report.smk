@@ -5,6 +5,7 @@
 rule report:
     input:
         results=[f"{PATHS['fit']}/{a}/result.json" for a in ANALYSES],
+        yields=[f"{PATHS['fit']}/{a}/yields.h5" for a in ANALYSES],
         gates=[gate_file(s.name) for s in TRIED_STAGES],
     output:
         f"{PATHS['report']}/index.html",

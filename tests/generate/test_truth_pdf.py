@@ -92,3 +92,22 @@ def test_alternative_set_weight_is_the_luminosity_ratio(params: dict) -> None:
     mean_w = ev.weights["pdf_alt"][:, col - tab.n_hessian].mean()
     assert mean_w == pytest.approx(ratio, rel=4e-3)
     assert abs(ratio - 1.0) > 0.005  # the test has power: the sets differ by more than its tolerance
+
+
+def test_pdf_weights_of_member_slices(params: dict) -> None:
+    """A slice of the members gives those columns of all of them, and each is exp(δ(x1) + δ(x2))."""
+    tab = pdf_table(params, 80.4)
+    ev = generate_truth("wplus", 2000, 0, np.random.default_rng(5), params)
+    args = (ev.x1, ev.x2, ev.id1, ev.id2, tab)
+    full = pdf_weights(*args)
+    assert full.dtype == np.float32 and full.shape == (2000, len(tab.labels))
+    np.testing.assert_array_equal(pdf_weights(*args, members=slice(tab.n_hessian)), full[:, : tab.n_hessian])
+    np.testing.assert_array_equal(pdf_weights(*args, members=slice(tab.n_hessian, None)), full[:, tab.n_hessian:])
+    assert pdf_weights(*args, members=slice(3, 3)).shape == (2000, 0)
+    with pytest.raises(ValueError, match="contiguous"):
+        pdf_weights(*args, members=slice(0, 10, 2))
+    step = (tab.lnx[-1] - tab.lnx[0]) / (tab.lnx.size - 1)
+    ix = [np.clip(np.rint((np.log(x) - tab.lnx[0]) / step), 0, tab.lnx.size - 1).astype(int) for x in (ev.x1, ev.x2)]
+    fl = [np.where(pid < 0, pid + 5, pid + 4) for pid in (ev.id1, ev.id2)]
+    ln = tab.table[fl[0], ix[0]].astype(float) + tab.table[fl[1], ix[1]]
+    np.testing.assert_allclose(full, np.exp(ln), rtol=3e-7)

@@ -114,3 +114,27 @@ def test_concat_and_permute_hand_case():
     assert out["J"].counts.tolist() == [1, 2, 0] and out["J"].values.tolist() == [5, 6, 7]
     with pytest.raises(ValueError, match="defined twice"):
         merge_branches(a, {"x": np.array([0, 0])})
+
+
+def test_several_baskets_read_back_as_one(tmp_path, monkeypatch):
+    """Events written in several baskets (writer.BASKET_EVENTS) read back identical, collections and
+    weight arrays included; atomic=False writes into the (empty) target itself."""
+    from wmass.nanoaod import writer
+    from wmass.nanoaod.writer import to_awkward
+
+    branches = _branches("zmumu", n=2500)
+    branches["TestWeight"] = Jagged(np.full(2500, 3), np.arange(7500, dtype=np.float32))
+    monkeypatch.setattr(writer, "BASKET_EVENTS", 700)
+    target = tmp_path / "blocks.root"
+    target.touch()
+    write_nanoaod(target, branches, {"stage": "generate"}, is_data=False, atomic=False)
+    assert not list(tmp_path.glob(".*.tmp"))
+    with uproot.open(target) as f:
+        assert f["Events"]["Muon_pt"].num_baskets == 4
+    on_disk = read_branches(target)
+    for name, value in branches.items():
+        mem = to_awkward(value)
+        fields = mem.fields if isinstance(mem, ak.Array) and mem.fields else [None]
+        for field in fields:
+            key = name if field is None else f"{name}_{field}"
+            assert ak.array_equal(on_disk[key], mem if field is None else mem[field]), key

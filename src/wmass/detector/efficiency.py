@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numba
 import numpy as np
 
 __all__ = ["STEPS", "efficiency"]
@@ -27,10 +28,30 @@ STEPS = ("tracking", "reco", "idip", "trigger", "iso")
 
 def efficiency(pt: np.ndarray, eta: np.ndarray, charge: np.ndarray, p: Mapping[str, Any]) -> np.ndarray:
     """Efficiency of one step at (pT [GeV], η, q) for the parameter mapping ``p`` (see module docstring)."""
-    pt = np.asarray(pt, dtype=np.float64)
-    eta = np.asarray(eta, dtype=np.float64)
-    shape = p["plateau"] + p["eta1"] * eta + p["eta2"] * eta**2
-    shape = shape - p["dip_depth"] * np.exp(-0.5 * ((np.abs(eta) - p["dip_eta"]) / p["dip_width"]) ** 2)
-    shape = shape * (1.0 + np.asarray(charge) * p["charge_asym"])
-    shape = shape * (1.0 - p["lowpt_drop"] * np.exp(-np.maximum(pt - 3.0, 0.0) / p["lowpt_scale"]))
-    return np.clip(shape, 0.0, 1.0)
+    pt, eta, charge = np.broadcast_arrays(np.asarray(pt, dtype=np.float64), np.asarray(eta, dtype=np.float64),
+                                          np.asarray(charge, dtype=np.float64))
+    par = np.array([p[k] for k in _PARAMETERS], dtype=np.float64)
+    flat = (np.ascontiguousarray(v).reshape(-1) for v in (pt, eta, charge))
+    return _efficiency(*flat, par).reshape(pt.shape)
+
+
+#: Parameters of one step, in the order of ``_efficiency``.
+_PARAMETERS = ("plateau", "eta1", "eta2", "dip_depth", "dip_eta", "dip_width", "charge_asym", "lowpt_drop",
+               "lowpt_scale")
+
+
+@numba.njit(cache=True, nogil=True)
+def _efficiency(pt: np.ndarray, eta: np.ndarray, charge: np.ndarray, par: np.ndarray) -> np.ndarray:
+    """The formula of the module docstring, muon by muon."""
+    plateau, eta1, eta2, dip_depth, dip_eta, dip_width, charge_asym, lowpt_drop, lowpt_scale = (
+        par[0], par[1], par[2], par[3], par[4], par[5], par[6], par[7], par[8])
+    out = np.empty(pt.shape[0])
+    for i in range(pt.shape[0]):
+        x = eta[i]
+        shape = plateau + eta1 * x + eta2 * (x * x)
+        d = (abs(x) - dip_eta) / dip_width
+        shape = shape - dip_depth * np.exp(-0.5 * (d * d))
+        shape = shape * (1.0 + charge[i] * charge_asym)
+        shape = shape * (1.0 - lowpt_drop * np.exp(-max(pt[i] - 3.0, 0.0) / lowpt_scale))
+        out[i] = min(max(shape, 0.0), 1.0)
+    return out

@@ -18,6 +18,7 @@ import numpy as np
 from wmass.config import ConfigError, sample_layout, stage_hash
 from wmass.io import atomic_path
 from wmass.detector.simulate import simulate
+from wmass.generate.memory import keep_freed_memory
 from wmass.nanoaod.schema import Branches, gen_branches, merge_branches, reco_branches, weight_branch
 from wmass.nanoaod.sidecar import sidecar, write_sidecar
 from wmass.nanoaod.writer import write_nanoaod
@@ -76,6 +77,7 @@ def generate_chunk(
     cfg: Mapping[str, Any], sample: str, chunk: int, out: str | Path, argv: Sequence[str] | None = None
 ) -> dict[str, Any]:
     """Write ``out`` (NanoAOD) and ``out`` with suffix .json (sidecar), atomically; return the sidecar."""
+    keep_freed_memory()  # this process generates: reuse freed memory (wmass.generate.memory)
     out = Path(out)
     if out.suffix != ".root":
         raise ConfigError(f"output {out} must be a .root file")
@@ -90,6 +92,6 @@ def generate_chunk(
                    config_hash=chash, provenance=prov, extra=result.extra)
     file_meta = {**prov, **{k: v for k, v in result.extra.items() if k != "weight_labels"}}
     with atomic_path(out) as tmp:  # the ROOT file appears only once its sidecar is written
-        write_nanoaod(tmp, result.branches, file_meta, is_data=result.is_data)
+        write_nanoaod(tmp, result.branches, file_meta, is_data=result.is_data, atomic=False)
         write_sidecar(out.with_suffix(".json"), meta)
     return meta

@@ -12,6 +12,7 @@ has p = (E1*/m) q + p* (sinθ cosφ X + sinθ sinφ Y + cosθ Z).
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 __all__ = ["boson_four_vector", "decay_in_cs", "pt_eta_phi", "sample_cs_angles"]
@@ -29,40 +30,16 @@ def _phi_density(g: np.ndarray, terms: np.ndarray, phi: np.ndarray) -> np.ndarra
 def sample_cs_angles(rng: np.random.Generator, coeff: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(cosθ, φ) drawn from (1 + cos²θ) + Σ A_i P_i for per-event coefficients ``coeff`` [n, 8]."""
     n = coeff.shape[0]
-    a0 = np.clip(coeff[:, 0], 0.0, 2.0)
-    a4 = coeff[:, 4]
-    p = np.clip(0.5 * (1.0 - 0.5 * a0 + 0.5 * a4), 0.0, None)
-    q = np.clip(0.5 * (1.0 - 0.5 * a0 - 0.5 * a4), 0.0, None)
     r = rng.random((3, n))
-    # component masses: ∫(1±c)² = 8/3, ∫(1-c²) = 4/3
-    wp, wq, wr = p * 8.0 / 3.0, q * 8.0 / 3.0, a0 * 4.0 / 3.0
-    pick = r[0] * (wp + wq + wr)
-    cube = np.cbrt(r[1])
-    cos = np.where(pick < wp, 2.0 * cube - 1.0, 1.0 - 2.0 * cube)
-    mid = np.flatnonzero(pick >= wp + wq)
-    # (1 - c²): invert the CDF (3/4)(c - c³/3) + 1/2 = u with the trigonometric cubic root
-    cos[mid] = 2.0 * np.cos((np.arccos(1.0 - 2.0 * r[1, mid]) + 4.0 * np.pi) / 3.0)
-    # phi density g + al cos(phi) + be cos(2 phi) + ga sin(phi) + de sin(2 phi) at fixed cos(theta)
-    sin = np.sqrt(np.clip(1.0 - cos * cos, 0.0, None))
-    s2t = 2.0 * sin * cos
-    g = 1.0 + cos * cos + coeff[:, 0] * 0.5 * (1.0 - 3.0 * cos * cos) + coeff[:, 4] * cos
-    terms = np.stack([coeff[:, 1] * s2t + coeff[:, 3] * sin, 0.5 * coeff[:, 2] * sin * sin,
-                      coeff[:, 6] * s2t + coeff[:, 7] * sin, coeff[:, 5] * sin * sin])
-    bound = g + np.abs(terms).sum(axis=0)
     # a fixed number of random numbers per event (candidates, acceptance tests, fallback), so that
     # events stay aligned with the random stream when parameters change (correlated regeneration)
-    cand = 2.0 * np.pi * rng.random((_MAX_TRIES, n))
+    cand = rng.random((_MAX_TRIES, n))
+    cand *= 2.0 * np.pi
     test = rng.random((_MAX_TRIES, n))
     r_fb = rng.random(n)
-    phi = np.empty(n)
-    todo = np.arange(n)
-    for k in range(_MAX_TRIES):
-        if not todo.size:
-            break
-        ck = cand[k, todo]
-        ok = test[k, todo] * bound[todo] <= _phi_density(g[todo], terms[:, todo], ck)
-        phi[todo[ok]] = ck[ok]
-        todo = todo[~ok]
+    coeff = np.ascontiguousarray(coeff, dtype=np.float64)
+    cos, phi, g, terms = _cs_angles(coeff, r, cand, test)
+    todo = np.flatnonzero(np.isnan(phi))
     if todo.size:  # events near a zero of the density: inverse CDF on a fine phi grid
         grid = (np.arange(_N_PHI) + 0.5) * 2.0 * np.pi / _N_PHI
         dens = np.clip(_phi_density(g[todo, None], terms[:, todo, None], grid[None, :]), 0.0, None)
@@ -75,33 +52,105 @@ def sample_cs_angles(rng: np.random.Generator, coeff: np.ndarray) -> tuple[np.nd
     return cos, phi
 
 
+@numba.njit(cache=True, nogil=True)
+def _cs_angles(coeff: np.ndarray, r: np.ndarray, cand: np.ndarray,
+               test: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """cosθ from the helicity mixture, φ by accept-reject (NaN where all _MAX_TRIES candidates fail),
+    and the φ density's constant g and terms [4, n] (module docstring), event by event."""
+    n = coeff.shape[0]
+    cos, phi, g, terms = np.empty(n), np.empty(n), np.empty(n), np.empty((4, n))
+    for i in range(n):
+        a0 = min(max(coeff[i, 0], 0.0), 2.0)
+        a4 = coeff[i, 4]
+        p = max(0.5 * (1.0 - 0.5 * a0 + 0.5 * a4), 0.0)
+        q = max(0.5 * (1.0 - 0.5 * a0 - 0.5 * a4), 0.0)
+        # component masses: ∫(1±c)² = 8/3, ∫(1-c²) = 4/3
+        wp, wq, wr = p * 8.0 / 3.0, q * 8.0 / 3.0, a0 * 4.0 / 3.0
+        pick = r[0, i] * (wp + wq + wr)
+        if pick >= wp + wq:  # (1 - c²): invert (3/4)(c - c³/3) + 1/2 = u with the trigonometric cubic root
+            c = 2.0 * np.cos((np.arccos(1.0 - 2.0 * r[1, i]) + 4.0 * np.pi) / 3.0)
+        elif pick < wp:
+            c = 2.0 * np.cbrt(r[1, i]) - 1.0
+        else:
+            c = 1.0 - 2.0 * np.cbrt(r[1, i])
+        cos[i] = c
+        sin = np.sqrt(max(1.0 - c * c, 0.0))
+        s2t = 2.0 * sin * c
+        gi = 1.0 + c * c + coeff[i, 0] * 0.5 * (1.0 - 3.0 * c * c) + coeff[i, 4] * c
+        t0 = coeff[i, 1] * s2t + coeff[i, 3] * sin
+        t1 = 0.5 * coeff[i, 2] * sin * sin
+        t2 = coeff[i, 6] * s2t + coeff[i, 7] * sin
+        t3 = coeff[i, 5] * sin * sin
+        g[i], terms[0, i], terms[1, i], terms[2, i], terms[3, i] = gi, t0, t1, t2, t3
+        bound = gi + abs(t0) + abs(t1) + abs(t2) + abs(t3)
+        phi[i] = np.nan
+        for k in range(cand.shape[0]):
+            ck = cand[k, i]
+            cc, sc = np.cos(ck), np.sin(ck)
+            if test[k, i] * bound <= gi + t0 * cc + t1 * (2.0 * cc * cc - 1.0) + t2 * sc + t3 * (2.0 * sc * cc):
+                phi[i] = ck
+                break
+    return cos, phi, g, terms
+
+
 def boson_four_vector(m: np.ndarray, y: np.ndarray, pt: np.ndarray, phi: np.ndarray) -> np.ndarray:
     """[4, n] (E, px, py, pz) of a boson of mass m, rapidity y, transverse momentum pt, azimuth phi."""
-    mt = np.sqrt(m * m + pt * pt)
-    return np.stack([mt * np.cosh(y), pt * np.cos(phi), pt * np.sin(phi), mt * np.sinh(y)])
+    return _boson_four_vector(*(np.ascontiguousarray(v, dtype=np.float64) for v in (m, y, pt, phi)))
+
+
+@numba.njit(cache=True, nogil=True)
+def _boson_four_vector(m: np.ndarray, y: np.ndarray, pt: np.ndarray, phi: np.ndarray) -> np.ndarray:
+    out = np.empty((4, m.shape[0]))
+    for i in range(m.shape[0]):
+        mt = np.sqrt(m[i] * m[i] + pt[i] * pt[i])
+        out[0, i], out[1, i] = mt * np.cosh(y[i]), pt[i] * np.cos(phi[i])
+        out[2, i], out[3, i] = pt[i] * np.sin(phi[i]), mt * np.sinh(y[i])
+    return out
 
 
 def decay_in_cs(q: np.ndarray, m: np.ndarray, cos: np.ndarray, phi: np.ndarray, m1: float,
                 m2: float | np.ndarray = 0.0) -> np.ndarray:
     """[4, n] lab four-momentum of the daughter (mass m1) at CS angles (cos, phi); recoil has mass m2."""
-    e, px, py, pz = q
-    pt = np.hypot(px, py)
-    mt = np.sqrt(m * m + pt * pt)
-    s = np.where(pz >= 0, 1.0, -1.0)
-    e1 = (m * m + m1 * m1 - m2 * m2) / (2.0 * m)
-    pstar = np.sqrt(np.clip(e1 * e1 - m1 * m1, 0.0, None))
-    sin = np.sqrt(np.clip(1.0 - cos * cos, 0.0, None))
-    cx, cy, cz = pstar * sin * np.cos(phi), pstar * sin * np.sin(phi) * s, pstar * cos * s
-    # components in the frame where the boson qT is along +x
-    t = e1 / m * e + cx * pt * e / (m * mt) + cz * pz / mt
-    xx = e1 / m * pt + cx * mt / m
-    zz = e1 / m * pz + cx * pt * pz / (m * mt) + cz * e / mt
-    cphi = np.where(pt > 0, px / np.where(pt > 0, pt, 1.0), 1.0)
-    sphi = np.where(pt > 0, py / np.where(pt > 0, pt, 1.0), 0.0)
-    return np.stack([t, xx * cphi - cy * sphi, xx * sphi + cy * cphi, zz])
+    n = np.shape(m)[0]
+    return _decay_in_cs(np.ascontiguousarray(q, dtype=np.float64),
+                        *(np.ascontiguousarray(np.broadcast_to(v, (n,)), dtype=np.float64) for v in (m, cos, phi, m2)),
+                        float(m1))
+
+
+@numba.njit(cache=True, nogil=True)
+def _decay_in_cs(q: np.ndarray, m: np.ndarray, cos: np.ndarray, phi: np.ndarray, m2: np.ndarray,
+                 m1: float) -> np.ndarray:
+    """decay_in_cs event by event (the formulae of the module docstring)."""
+    out = np.empty((4, m.shape[0]))
+    for i in range(m.shape[0]):
+        e, px, py, pz, mi, c = q[0, i], q[1, i], q[2, i], q[3, i], m[i], cos[i]
+        pt = np.hypot(px, py)
+        mt = np.sqrt(mi * mi + pt * pt)
+        s = 1.0 if pz >= 0 else -1.0
+        e1 = (mi * mi + m1 * m1 - m2[i] * m2[i]) / (2.0 * mi)
+        pstar = np.sqrt(max(e1 * e1 - m1 * m1, 0.0))
+        sin = np.sqrt(max(1.0 - c * c, 0.0))
+        cx, cy, cz = pstar * sin * np.cos(phi[i]), pstar * sin * np.sin(phi[i]) * s, pstar * c * s
+        # components in the frame where the boson qT is along +x
+        t = e1 / mi * e + cx * pt * e / (mi * mt) + cz * pz / mt
+        xx = e1 / mi * pt + cx * mt / mi
+        zz = e1 / mi * pz + cx * pt * pz / (mi * mt) + cz * e / mt
+        cphi, sphi = (px / pt, py / pt) if pt > 0 else (1.0, 0.0)
+        out[0, i], out[1, i], out[2, i], out[3, i] = t, xx * cphi - cy * sphi, xx * sphi + cy * cphi, zz
+    return out
 
 
 def pt_eta_phi(p: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(pT, η, φ) of four-momenta [4, n]."""
-    pt = np.hypot(p[1], p[2])
-    return pt, np.arcsinh(p[3] / np.maximum(pt, 1e-12)), np.arctan2(p[2], p[1])
+    return _pt_eta_phi(np.ascontiguousarray(p, dtype=np.float64))
+
+
+@numba.njit(cache=True, nogil=True)
+def _pt_eta_phi(p: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    n = p.shape[1]
+    pt, eta, phi = np.empty(n), np.empty(n), np.empty(n)
+    for i in range(n):
+        pt[i] = np.hypot(p[1, i], p[2, i])
+        eta[i] = np.arcsinh(p[3, i] / max(pt[i], 1e-12))
+        phi[i] = np.arctan2(p[2, i], p[1, i])
+    return pt, eta, phi

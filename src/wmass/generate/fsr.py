@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from wmass.generate.interp import interp
 from wmass.theory.qed import fsr_beta, fsr_exponent
 
 __all__ = ["sample_fsr_fraction"]
@@ -36,4 +37,4 @@ def _z_quantile(u: np.ndarray, z_min: float) -> np.ndarray:
     """Inverse CDF of (1 + (1 - z)²)/(2z) on [z_min, 1], tabulated in ln z (exact CDF at the nodes)."""
     z = np.exp(np.linspace(np.log(z_min), 0.0, _N_Z))
     cdf = np.log(z / z_min) - (z - z_min) + (z * z - z_min * z_min) / 4.0
-    return np.exp(np.interp(u * cdf[-1], cdf, np.log(z)))
+    return np.exp(interp(u * cdf[-1], cdf, np.log(z)))

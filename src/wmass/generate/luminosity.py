@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numba
 import numpy as np
 
 from wmass import constants
@@ -156,38 +157,46 @@ def sample_linear(grid: np.ndarray, dens: np.ndarray, cdf: np.ndarray, r1: np.nd
     return grid[cell] + np.clip(t, 0.0, 1.0) * h
 
 
-def _quantile(table: np.ndarray, r: np.ndarray, row: np.ndarray | None = None) -> np.ndarray:
-    """Linear interpolation of a quantile table (probabilities i/N) at r in [0, 1)."""
-    n = table.shape[-1] - 1
-    p = r * n
-    i = np.minimum(p.astype(np.int64), n - 1)
-    f = p - i
-    if row is None:
-        lo, hi = table[i], table[i + 1]
-    else:
-        flat = table.ravel()
-        base = row * (n + 1) + i
-        lo, hi = flat[base], flat[base + 1]
-    return lo + f * (hi - lo)
-
-
 def sample_mys(table: DYTable, rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
     """Draw m, y, x1, x2, id1, id2 and the channel index for ``n`` events."""
     r = rng.random((5, n))
-    u = _quantile(table.u_quant, r[0])
-    m = np.sqrt(table.mass**2 + table.mass * table.width * np.tan(u))
-    lnm = table.lnm_nodes
-    pos = np.clip((np.log(m) - lnm[0]) / (lnm[1] - lnm[0]), 0.0, lnm.size - 1.0)
-    k = np.minimum(pos.astype(np.int64) + (r[1] < pos % 1.0), lnm.size - 1)
-    y = _quantile(table.y_quant, r[2], row=k)
-    ylim = np.log(table.sqrt_s / m) - 1e-9
-    y = np.clip(y, -ylim, ylim)
-    ny = table.y_nodes.size
-    fy = np.clip((y - table.y_nodes[0]) / (table.y_nodes[1] - table.y_nodes[0]), 0.0, ny - 1.0)
-    j = np.minimum(fy.astype(np.int64) + (r[3] < fy % 1.0), ny - 1)
-    cdf = table.chan_cdf[k, j]
-    c = np.minimum((cdf < r[4][:, None]).sum(axis=1), cdf.shape[1] - 1)
-    x1 = m / table.sqrt_s * np.exp(y)
-    return {"m": m, "y": y, "x1": x1, "x2": m * m / (table.sqrt_s**2 * x1),
-            "id1": table.chan.id1[c].astype(np.int32), "id2": table.chan.id2[c].astype(np.int32),
-            "chan": c}
+    lnm, yn = table.lnm_nodes, table.y_nodes
+    m, y, x1, x2, c = _mys(r, table.u_quant, table.y_quant, table.chan_cdf, table.mass**2, table.mass * table.width,
+                           lnm[0], lnm[1] - lnm[0], lnm.size, yn[0], yn[1] - yn[0], yn.size, table.sqrt_s)
+    return {"m": m, "y": y, "x1": x1, "x2": x2,
+            "id1": table.chan.id1[c].astype(np.int32), "id2": table.chan.id2[c].astype(np.int32), "chan": c}
+
+
+@numba.njit(cache=True, nogil=True)
+def _mys(r: np.ndarray, u_quant: np.ndarray, y_quant: np.ndarray, chan_cdf: np.ndarray, mass2: float, mw: float,
+         lnm0: float, dlnm: float, n_m: int, y0: float, dy: float, n_y: int,
+         sqrt_s: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Event by event: u (then m) from its quantile table, the m node k by stochastic interpolation,
+    y from the quantile table of node k (inside the kinematic limit), the y node j likewise, the
+    channel from the cumulative channel probabilities at (k, j); x1, x2. ``r``: [5, n] uniforms."""
+    n = r.shape[1]
+    n_u, n_q, n_c = u_quant.shape[0] - 1, y_quant.shape[1] - 1, chan_cdf.shape[2]
+    m, y, x1, x2 = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+    chan = np.empty(n, np.int64)
+    for e in range(n):
+        p = r[0, e] * n_u
+        i = min(np.int64(p), n_u - 1)
+        u = u_quant[i] + (p - i) * (u_quant[i + 1] - u_quant[i])
+        me = np.sqrt(mass2 + mw * np.tan(u))
+        pos = min(max((np.log(me) - lnm0) / dlnm, 0.0), n_m - 1.0)
+        k = min(np.int64(pos) + (r[1, e] < pos % 1.0), n_m - 1)
+        p = r[2, e] * n_q
+        i = min(np.int64(p), n_q - 1)
+        ye = y_quant[k, i] + (p - i) * (y_quant[k, i + 1] - y_quant[k, i])
+        ylim = np.log(sqrt_s / me) - 1e-9
+        ye = min(max(ye, -ylim), ylim)
+        fy = min(max((ye - y0) / dy, 0.0), n_y - 1.0)
+        j = min(np.int64(fy) + (r[3, e] < fy % 1.0), n_y - 1)
+        c = 0
+        for cc in range(n_c):
+            c += chan_cdf[k, j, cc] < r[4, e]
+        chan[e] = min(c, n_c - 1)
+        m[e], y[e] = me, ye
+        x1[e] = me / sqrt_s * np.exp(ye)
+        x2[e] = me * me / (sqrt_s * sqrt_s * x1[e])
+    return m, y, x1, x2, chan

@@ -61,12 +61,12 @@ def dy_weights(kind: str, t: Mapping[str, np.ndarray], mass: float, width: float
         lab["width"] = ["widthUp", "widthDown"]
     if "pdf_hessian" in store or "pdf_alt" in store:
         tab = pdf_table(params, mass)
-        allw = pdf_weights(t["x1"], t["x2"], t["id1"], t["id2"], tab)
+        partons = (t["x1"], t["x2"], t["id1"], t["id2"], tab)
         if "pdf_hessian" in store:
-            w["pdf_hessian"] = np.ascontiguousarray(allw[:, : tab.n_hessian])
+            w["pdf_hessian"] = pdf_weights(*partons, members=slice(tab.n_hessian))
             lab["pdf_hessian"] = list(tab.labels[: tab.n_hessian])
         if "pdf_alt" in store:
-            w["pdf_alt"] = np.ascontiguousarray(allw[:, tab.n_hessian:])
+            w["pdf_alt"] = pdf_weights(*partons, members=slice(tab.n_hessian, None))
             lab["pdf_alt"] = list(tab.labels[tab.n_hessian:])
     if "ptv" in store:
         w["ptv"], lab["ptv"] = ptv_weights(t["pt"], params[kind]["ptv"], params["ptv_variations"])

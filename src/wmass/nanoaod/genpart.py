@@ -11,6 +11,7 @@ final muon (collinear FSR). Bits follow the NanoAOD ``GenPart_statusFlags`` docu
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 from wmass.constants import M_MU
@@ -66,61 +67,84 @@ def _system(truth: TruthEvents, process: str) -> tuple[np.ndarray, int, int]:
     return pdg, 62, _BOSON
 
 
-def _muon_flags(truth: TruthEvents, process: str) -> tuple[np.ndarray, np.ndarray]:
-    """statusFlags of the pre-FSR and final muon slots, [n, 2] each."""
-    prompt = truth.mu_prompt
+def _muon_flags(process: str) -> tuple[int, int, int]:
+    """statusFlags of the pre-FSR muons, of prompt final muons and of the other (nonprompt) final muons."""
     if process == "jpsi":
-        return np.full(prompt.shape, _HADRON_PRE), np.full(prompt.shape, _HADRON_FINAL)
-    final_prompt = _TAU_MU if process in ("wtaunu", "ztautau") else _FINAL
-    return np.full(prompt.shape, _PRE_FSR), np.where(prompt, final_prompt, _HADRON_MU)
+        return _HADRON_PRE, _HADRON_FINAL, _HADRON_FINAL
+    return _PRE_FSR, _TAU_MU if process in ("wtaunu", "ztautau") else _FINAL, _HADRON_MU
 
 
-def _layout(truth: TruthEvents, process: str) -> tuple[np.ndarray, np.ndarray]:
-    """Which of the N_SLOTS entries exist [n, 5], and their index within the event's GenPart."""
-    valid = np.zeros((len(truth), N_SLOTS), bool)
+def _layout(truth: TruthEvents, process: str) -> np.ndarray:
+    """Which of the N_SLOTS entries exist [n, 5] (boson, pre-FSR muons, final muons)."""
+    valid = np.empty((len(truth), N_SLOTS), bool)
     valid[:, 0] = True
     valid[:, 1:3] = truth.mu_valid & (process in DIRECT)
     valid[:, 3:5] = truth.mu_valid
-    return valid, np.cumsum(valid, axis=1) - 1
+    return valid
 
 
 def build_genpart(truth: TruthEvents, process: str) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Flat GenPart arrays (NanoAOD dtypes) and the per-event counts."""
     direct = process in DIRECT
-    valid, index = _layout(truth, process)
-    counts = valid.sum(1)
-    total = int(counts.sum())
+    valid = _layout(truth, process)
     pdg_v, status_v, flags_v = _system(truth, process)
-    mu_pdg = -13 * truth.mu_charge.astype(np.int32)
-    pre_flags, fin_flags = _muon_flags(truth, process)
-    mother_final = np.where(valid[:, 1:3], index[:, 1:3], 0)
-    v_eta = _boson_eta(truth.pt_v, truth.y_v, truth.m_v)
+    pre_flags, prompt_flags, other_flags = _muon_flags(process)
     pre_status = 23 if direct and process != "jpsi" else 2
-    # per column: the boson value [n], then the values of slots 1-4 ([n, 2] pre-FSR, [n, 2] final)
-    spec = {
-        "pt": (np.float32, truth.pt_v, truth.mu_pt_prefsr, truth.mu_pt),
-        "eta": (np.float32, v_eta, truth.mu_eta, truth.mu_eta),
-        "phi": (np.float32, truth.phi_v, truth.mu_phi, truth.mu_phi),
-        "mass": (np.float32, truth.m_v, M_MU, M_MU),
-        "pdgId": (np.int32, pdg_v, mu_pdg, mu_pdg),
-        "status": (np.int32, status_v, pre_status, 1),
-        "genPartIdxMother": (np.int32, -1, 0, mother_final),
-        "statusFlags": (np.int32, flags_v, pre_flags, fin_flags),
-    }
-    ev, slot = np.nonzero(valid)  # row-major: the GenPart order
-    where = [(dest, ev[dest]) for dest in (np.flatnonzero(slot == s) for s in range(N_SLOTS))]
-    out = {}
-    for key, (dtype, v0, pre, fin) in spec.items():
-        col = np.empty(total, dtype=dtype)
-        col[where[0][0]] = v0[where[0][1]] if np.ndim(v0) else v0
-        for s, (group, j) in enumerate(((pre, 0), (pre, 1), (fin, 0), (fin, 1)), start=1):
-            dest, src = where[s]
-            col[dest] = group[:, j][src] if np.ndim(group) == 2 else group
-        out[key] = col
-    return out, counts
+    f64 = np.float64
+    cols = _fill_genpart(
+        valid, *(np.ascontiguousarray(v, dtype=f64) for v in (truth.pt_v, _boson_eta(truth.pt_v, truth.y_v, truth.m_v),
+                                                             truth.phi_v, truth.m_v)),
+        np.ascontiguousarray(pdg_v, dtype=np.int32), status_v, flags_v,
+        *(np.ascontiguousarray(v, dtype=f64) for v in (truth.mu_pt_prefsr, truth.mu_pt, truth.mu_eta, truth.mu_phi)),
+        np.ascontiguousarray(truth.mu_charge, dtype=np.int32), np.ascontiguousarray(truth.mu_prompt, dtype=np.bool_),
+        pre_status, pre_flags, prompt_flags, other_flags, M_MU)
+    names = ("pt", "eta", "phi", "mass", "pdgId", "status", "genPartIdxMother", "statusFlags")
+    return dict(zip(names, cols)), valid.sum(axis=1)
+
+
+@numba.njit(cache=True, nogil=True)
+def _fill_genpart(valid, pt_v, eta_v, phi_v, m_v, pdg_v, status_v, flags_v, pt_pre, pt_fin, eta, phi, charge,
+                  prompt, pre_status, pre_flags, prompt_flags, other_flags, m_mu):  # type: ignore[no-untyped-def]
+    """The GenPart columns (pt, eta, phi, mass, pdgId, status, genPartIdxMother, statusFlags), event by
+    event in the module docstring's order: the system, the pre-FSR muons (mother: the system), the
+    final muons (mother: their pre-FSR copy, else the system)."""
+    n = valid.shape[0]
+    total = 0
+    for i in range(n):
+        for s in range(valid.shape[1]):
+            total += valid[i, s]
+    f_pt, f_eta = np.empty(total, np.float32), np.empty(total, np.float32)
+    f_phi, f_mass = np.empty(total, np.float32), np.empty(total, np.float32)
+    i_pdg, i_status = np.empty(total, np.int32), np.empty(total, np.int32)
+    i_mother, i_flags = np.empty(total, np.int32), np.empty(total, np.int32)
+    k = 0
+    for i in range(n):
+        f_pt[k], f_eta[k], f_phi[k], f_mass[k] = pt_v[i], eta_v[i], phi_v[i], m_v[i]
+        i_pdg[k], i_status[k], i_mother[k], i_flags[k] = pdg_v[i], status_v, -1, flags_v
+        k += 1
+        pre0, pre1 = 0, 0  # index within the event of each slot's pre-FSR muon (0: none, the system)
+        for s in range(2):
+            if valid[i, 1 + s]:
+                f_pt[k], f_eta[k], f_phi[k], f_mass[k] = pt_pre[i, s], eta[i, s], phi[i, s], m_mu
+                i_pdg[k], i_status[k], i_mother[k], i_flags[k] = -13 * charge[i, s], pre_status, 0, pre_flags
+                if s == 0:
+                    pre0 = 1
+                else:
+                    pre1 = 1 + pre0
+                k += 1
+        for s in range(2):
+            if valid[i, 3 + s]:
+                f_pt[k], f_eta[k], f_phi[k], f_mass[k] = pt_fin[i, s], eta[i, s], phi[i, s], m_mu
+                i_pdg[k], i_status[k] = -13 * charge[i, s], 1
+                i_mother[k] = pre0 if s == 0 else pre1
+                i_flags[k] = prompt_flags if prompt[i, s] else other_flags
+                k += 1
+    return f_pt, f_eta, f_phi, f_mass, i_pdg, i_status, i_mother, i_flags
 
 
 def final_muon_index(truth: TruthEvents, process: str) -> np.ndarray:
     """GenPart index [n, 2] of the final-state muon of each truth slot (−1 where absent)."""
-    _, index = _layout(truth, process)
-    return np.where(truth.mu_valid, index[:, 3:5], -1)
+    valid = _layout(truth, process)
+    first = 1 + valid[:, 1].astype(np.int64) + valid[:, 2]  # after the system and the pre-FSR copies
+    index = np.stack([first, first + valid[:, 3]], axis=1)
+    return np.where(truth.mu_valid, index, -1)

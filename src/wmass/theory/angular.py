@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numba
 import numpy as np
 
 __all__ = ["N_COEFF", "ODD", "angular_coefficients", "angular_density", "angular_polynomials",
@@ -40,17 +41,32 @@ def quark_sign(id1: np.ndarray, y_v: np.ndarray) -> np.ndarray:
 def angular_coefficients(pt: np.ndarray, m: np.ndarray, a4_lo: np.ndarray, s_q: np.ndarray,
                          p: Mapping[str, Any]) -> np.ndarray:
     """[n, 8] CS-frame A_i for the given boson pT, mass, LO quark-frame A4 and quark sign."""
-    pt2, m2 = pt * pt, m * m
-    mt2 = pt2 + m2
-    a = np.zeros((pt.size, N_COEFF))
-    a[:, 0] = pt2 / (pt2 + p["a0_k"] * m2)
-    a[:, 2] = p["a2_ratio"] * a[:, 0]
-    a[:, 4] = p["a4_scale"] * a4_lo * (1.0 - 0.5 * a[:, 0]) * np.sqrt(m2 / mt2)
-    a[:, 1] = p["a1_coef"] * pt2 / mt2
-    a[:, 3] = p["a3_coef"] * 0.5 * a4_lo * pt2 / mt2
-    a[:, 5], a[:, 6], a[:, 7] = p["a5"], p["a6"], p["a7"]
-    for i in ODD:
-        a[:, i] *= s_q
+    n = np.shape(pt)[0]
+    par = np.array([p["a0_k"], p["a2_ratio"], p["a4_scale"], p["a1_coef"], p["a3_coef"], p["a5"], p["a6"], p["a7"]],
+                   dtype=float)
+    return _coefficients(*(np.ascontiguousarray(np.broadcast_to(v, (n,)), dtype=np.float64)
+                           for v in (pt, m, a4_lo, s_q)), par)
+
+
+@numba.njit(cache=True, nogil=True)
+def _coefficients(pt: np.ndarray, m: np.ndarray, a4_lo: np.ndarray, s_q: np.ndarray, par: np.ndarray) -> np.ndarray:
+    """The model of the module docstring, event by event; ``par`` = (a0_k, a2_ratio, a4_scale, a1_coef,
+    a3_coef, a5, a6, a7)."""
+    a0_k, a2_ratio, a4_scale, a1_coef, a3_coef = par[0], par[1], par[2], par[3], par[4]
+    a = np.empty((pt.shape[0], N_COEFF))
+    for i in range(pt.shape[0]):
+        pt2, m2 = pt[i] * pt[i], m[i] * m[i]
+        mt2 = pt2 + m2
+        a0 = pt2 / (pt2 + a0_k * m2)
+        s = s_q[i]
+        a[i, 0] = a0
+        a[i, 1] = a1_coef * pt2 / mt2 * s
+        a[i, 2] = a2_ratio * a0
+        a[i, 3] = a3_coef * 0.5 * a4_lo[i] * pt2 / mt2
+        a[i, 4] = a4_scale * a4_lo[i] * (1.0 - 0.5 * a0) * np.sqrt(m2 / mt2) * s
+        a[i, 5] = par[5] * s
+        a[i, 6] = par[6]
+        a[i, 7] = par[7] * s
     return a
 
 
@@ -68,13 +84,6 @@ def angular_density(cos: np.ndarray, phi: np.ndarray, coeff: np.ndarray) -> np.n
     return 1.0 + cos * cos + np.einsum("ni,ni->n", angular_polynomials(cos, phi), coeff)
 
 
-def _variation_size(coeff: np.ndarray, p: Mapping[str, Any]) -> np.ndarray:
-    """[n, 5] size of the A0..A4 variation: rel * |A_i| + abs."""
-    rel = np.asarray(p["variation_rel"], dtype=float)
-    ab = np.asarray(p["variation_abs"], dtype=float)
-    return rel[None, :] * np.abs(coeff[:, :5]) + ab[None, :]
-
-
 def helicity_variation_labels(p: Mapping[str, Any]) -> list[str]:
     """Labels of helicity_weights: A{i}{Up,Down} within the event's own pT^V bin."""
     return [f"A{i}{tag}" for i in range(5) for tag in ("Up", "Down")]
@@ -89,23 +98,42 @@ def helicity_weights(cos: np.ndarray, phi: np.ndarray, coeff: np.ndarray, s_q: n
     nuisance (i, bin b) is this column for events with pT^V in bin b and 1 elsewhere, so the
     processors expand these 10 columns into 10 x n_bins with ``np.digitize(pt_v, bins)``.
     """
-    sin = np.sqrt(np.clip(1.0 - cos * cos, 0.0, None))
-    cphi = np.cos(phi)
-    poly = (0.5 * (1.0 - 3.0 * cos * cos), 2.0 * sin * cos * cphi, 0.5 * sin * sin * (2.0 * cphi * cphi - 1.0),
-            sin * cphi, cos)
-    nominal = 1.0 + cos * cos
-    for i in range(5):
-        nominal += coeff[:, i] * poly[i]
-    if np.any(coeff[:, 5:]):
-        sphi = np.sin(phi)
-        nominal += (coeff[:, 5] * sin * sin * 2.0 * sphi * cphi + coeff[:, 6] * 2.0 * sin * cos * sphi
-                    + coeff[:, 7] * sin * sphi)
-    delta = _variation_size(coeff, p)
-    inv = 1.0 / nominal
-    out = np.empty((cos.size, 10), dtype=np.float32)
-    for i in range(5):
-        sign = s_q if i in ODD else 1.0
-        shift = sign * delta[:, i] * poly[i] * inv
-        out[:, 2 * i] = 1.0 + shift
-        out[:, 2 * i + 1] = 1.0 - shift
+    n = np.shape(cos)[0]
+    coeff = np.ascontiguousarray(coeff, dtype=np.float64)
+    rel = np.broadcast_to(np.asarray(p["variation_rel"], dtype=float), (5,)).copy()
+    ab = np.broadcast_to(np.asarray(p["variation_abs"], dtype=float), (5,)).copy()
+    return _helicity_weights(np.ascontiguousarray(cos, dtype=np.float64), np.ascontiguousarray(phi, dtype=np.float64),
+                             coeff, np.ascontiguousarray(np.broadcast_to(s_q, (n,)), dtype=np.float64), rel, ab,
+                             bool(np.any(coeff[:, 5:])))
+
+
+@numba.njit(cache=True, nogil=True)
+def _helicity_weights(cos: np.ndarray, phi: np.ndarray, coeff: np.ndarray, s_q: np.ndarray, rel: np.ndarray,
+                      ab: np.ndarray, higher: bool) -> np.ndarray:
+    """helicity_weights event by event: 1 ± s δ_i P_i / density (``higher``: A5..A7 enter the density)."""
+    out = np.empty((cos.shape[0], 10), dtype=np.float32)
+    poly = np.empty(5)
+    for e in range(cos.shape[0]):
+        c = cos[e]
+        sin = np.sqrt(max(1.0 - c * c, 0.0))
+        cphi = np.cos(phi[e])
+        poly[0] = 0.5 * (1.0 - 3.0 * c * c)
+        poly[1] = 2.0 * sin * c * cphi
+        poly[2] = 0.5 * sin * sin * (2.0 * cphi * cphi - 1.0)
+        poly[3] = sin * cphi
+        poly[4] = c
+        nominal = 1.0 + c * c
+        for i in range(5):
+            nominal += coeff[e, i] * poly[i]
+        if higher:
+            sphi = np.sin(phi[e])
+            nominal += (coeff[e, 5] * sin * sin * 2.0 * sphi * cphi + coeff[e, 6] * 2.0 * sin * c * sphi
+                        + coeff[e, 7] * sin * sphi)
+        inv = 1.0 / nominal
+        for i in range(5):
+            delta = rel[i] * abs(coeff[e, i]) + ab[i]
+            sign = s_q[e] if i == 1 or i == 4 else 1.0  # the odd A_i among A0..A4 (ODD)
+            shift = sign * delta * poly[i] * inv
+            out[e, 2 * i] = 1.0 + shift
+            out[e, 2 * i + 1] = 1.0 - shift
     return out

@@ -12,6 +12,7 @@ the width with it as Gamma ∝ M^3 (fixed G_F: Gamma_W = 3 G_F M_W^3 / (2 sqrt 2
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 __all__ = ["breit_wigner", "mass_shifts_mev", "mass_weights", "width_weights"]
@@ -44,17 +45,29 @@ def mass_weights(m: np.ndarray, mass: float, width: float, shifts_mev: np.ndarra
 
 def _bw_ratio(m: np.ndarray, mass: float, width: float, mk: np.ndarray, gk: np.ndarray) -> np.ndarray:
     """[n, k] BW(m; mk, gk) / BW(m; mass, width), the [n, k] part in float32 (relative precision 1e-6)."""
-    s = m * m
-    ds = s - mass * mass
-    d0 = ds * ds + s * s * (width / mass) ** 2
     shift = (mk * mk - mass * mass).astype(np.float32)
     g2 = ((gk / mk) ** 2).astype(np.float32)
     norm = (mk * gk / (mass * width)).astype(np.float32)
-    a = ds.astype(np.float32)[:, None] - shift[None, :]
-    dk = a * a
-    dk += (s * s).astype(np.float32)[:, None] * g2[None, :]
-    out = norm[None, :] * d0.astype(np.float32)[:, None]
-    out /= dk
+    return _bw_ratio_kernel(np.ascontiguousarray(m, dtype=np.float64), float(mass), float(width), shift, g2, norm)
+
+
+@numba.njit(cache=True, nogil=True)
+def _bw_ratio_kernel(m: np.ndarray, mass: float, width: float, shift: np.ndarray, g2: np.ndarray,
+                     norm: np.ndarray) -> np.ndarray:
+    """out[i, k] = norm_k d0_i / ((ds_i - shift_k)² + s_i² g2_k): the denominator of the nominal BW in
+    float64, the k columns in float32 (one pass, no [n, k] temporaries)."""
+    n, k = m.shape[0], shift.shape[0]
+    out = np.empty((n, k), dtype=np.float32)
+    c = (width / mass) ** 2
+    for i in range(n):
+        s = m[i] * m[i]
+        ds = s - mass * mass
+        d0 = np.float32(ds * ds + s * s * c)
+        a0 = np.float32(ds)
+        s2 = np.float32(s * s)
+        for j in range(k):
+            a = a0 - shift[j]
+            out[i, j] = norm[j] * d0 / (a * a + s2 * g2[j])
     return out
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from wmass.generate.pdfgrid import load_pdf, xfx
@@ -37,10 +38,12 @@ _N_FINE = 4096
 
 @dataclass(frozen=True)
 class PdfWeightTable:
-    """ln-weight table [flavour, ln x node, member] (float32) and member labels (Hessian first)."""
+    """ln-weight table [flavour, ln x node, member] (float32), its exponential (the per-parton weight
+    factors, float64) and member labels (Hessian first)."""
 
     lnx: np.ndarray
     table: np.ndarray
+    factor: np.ndarray
     labels: tuple[str, ...]
     n_hessian: int
     explained: float  #: fraction of the covariance trace carried by the kept eigenvectors
@@ -94,20 +97,40 @@ def build_pdf_weight_table(nominal: str, hessian_sets: tuple[str, ...], alt_sets
     cols += [_log_ratio(s, nominal, lnx, q_ref) for s in alt_sets]
     table = np.ascontiguousarray(np.stack(cols, axis=-1), dtype=np.float32)
     labels = tuple(f"pdfHes{j}" for j in range(n_eigen)) + tuple(f"pdfSet_{s}" for s in alt_sets)
-    return PdfWeightTable(lnx, table, labels, n_eigen, explained)
+    factor = np.exp(table.astype(np.float64))
+    for arr in (table, factor):
+        arr.flags.writeable = False
+    return PdfWeightTable(lnx, table, factor, labels, n_eigen, explained)
 
 
 def pdf_weights(x1: np.ndarray, x2: np.ndarray, id1: np.ndarray, id2: np.ndarray,
-                tab: PdfWeightTable) -> np.ndarray:
-    """[n, members] weights (float32) of the Hessian members then the alternative sets."""
+                tab: PdfWeightTable, members: slice = slice(None)) -> np.ndarray:
+    """[n, members] weights (float32) of the Hessian members then the alternative sets (or of the
+    ``members`` slice of them, e.g. ``slice(tab.n_hessian)``).
+
+    w_j = exp(δ_j(id1, x1)) exp(δ_j(id2, x2)): the product of the two partons' tabulated factors
+    (float64, rounded once to float32).
+    """
     n_x = tab.lnx.size
     step = (tab.lnx[-1] - tab.lnx[0]) / (n_x - 1)
-    flat = tab.table.reshape(-1, tab.table.shape[-1])
+    lo, hi, stride = members.indices(tab.factor.shape[-1])
+    if stride != 1:
+        raise ValueError(f"members must be a contiguous slice, got {members}")
 
     def rows(x: np.ndarray, pid: np.ndarray) -> np.ndarray:
         ix = np.clip(np.rint((np.log(x) - tab.lnx[0]) / step), 0, n_x - 1).astype(np.int64)
         return flavour_index(pid) * n_x + ix
 
-    lnw = np.take(flat, rows(x1, id1), axis=0)
-    lnw += np.take(flat, rows(x2, id2), axis=0)
-    return np.exp(lnw, out=lnw)
+    return _product_of_rows(tab.factor.reshape(-1, tab.factor.shape[-1]), rows(x1, id1), rows(x2, id2), lo, max(hi, lo))
+
+
+@numba.njit(cache=True, nogil=True)
+def _product_of_rows(factor: np.ndarray, row1: np.ndarray, row2: np.ndarray, lo: int, hi: int) -> np.ndarray:
+    """out[i, j] = factor[row1[i], lo + j] factor[row2[i], lo + j] as float32, j < hi - lo (one pass)."""
+    n = row1.shape[0]
+    out = np.empty((n, hi - lo), dtype=np.float32)
+    for i in range(n):
+        a, b = row1[i], row2[i]
+        for j in range(hi - lo):
+            out[i, j] = factor[a, lo + j] * factor[b, lo + j]
+    return out

@@ -22,8 +22,11 @@ import functools
 from collections.abc import Mapping
 from typing import Any
 
+import numba
 import numpy as np
 from scipy.special import i0e
+
+from wmass.generate.interp import interp_index, interp_one
 
 __all__ = ["PTV_KEYS", "Q_MAX_GEV", "ptv_density", "ptv_variations", "ptv_weights", "q_cdf_table", "sample_ptv"]
 
@@ -90,14 +93,31 @@ def ptv_density(pt: np.ndarray, sigma_np: float, pt0: float, n: float, lam: floa
 def sample_ptv(rng: np.random.Generator, n_events: int, p: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray]:
     """(pT, phi) of the boson: |q| from the tabulated inverse CDF, plus a Gaussian kT (module docstring)."""
     grid, cdf = q_cdf_table(float(p["pt0_gev"]), float(p["n_tail"]), float(p["lambda_gev"]))
-    s = p["sigma_np_gev"]
     r = rng.random((2, n_events))
     k = rng.standard_normal((2, n_events))
-    q = np.interp(r[0], cdf, grid)  # piecewise-uniform density within each 10 MeV cell
-    ang = 2.0 * np.pi * r[1]
-    px = q * np.cos(ang) + s * k[0]
-    py = q * np.sin(ang) + s * k[1]
-    return np.hypot(px, py), np.arctan2(py, px)
+    return _add_kt(r, k, cdf, grid, _cdf_index(float(p["pt0_gev"]), float(p["n_tail"]), float(p["lambda_gev"])),
+                   float(p["sigma_np_gev"]))
+
+
+@functools.lru_cache(maxsize=64)
+def _cdf_index(pt0: float, n: float, lam: float) -> np.ndarray:
+    return interp_index(q_cdf_table(pt0, n, lam)[1])
+
+
+@numba.njit(cache=True, nogil=True)
+def _add_kt(r: np.ndarray, k: np.ndarray, cdf: np.ndarray, grid: np.ndarray, index: np.ndarray,
+            sigma: float) -> tuple[np.ndarray, np.ndarray]:
+    """|q| = the inverse CDF at r[0] (linear in each 10 MeV cell, as np.interp), azimuth 2π r[1],
+    plus the Gaussian kT σ k; returns (pT, φ)."""
+    n = r.shape[1]
+    pt, phi = np.empty(n), np.empty(n)
+    for e in range(n):
+        q = interp_one(r[0, e], cdf, grid, index)
+        ang = 2.0 * np.pi * r[1, e]
+        px = q * np.cos(ang) + sigma * k[0, e]
+        py = q * np.sin(ang) + sigma * k[1, e]
+        pt[e], phi[e] = np.hypot(px, py), np.arctan2(py, px)
+    return pt, phi
 
 
 def ptv_variations(p: Mapping[str, Any], var: Mapping[str, Any]) -> tuple[list[str], list[dict[str, Any]]]:
@@ -118,10 +138,32 @@ def ptv_variations(p: Mapping[str, Any], var: Mapping[str, Any]) -> tuple[list[s
 
 def ptv_weights(pt: np.ndarray, p: Mapping[str, Any], var: Mapping[str, Any]) -> tuple[np.ndarray, list[str]]:
     """[n, 8] weights f_var(pT)/f_nom(pT) for the up/down variation of each parameter, and labels."""
-    nominal = ptv_density(pt, *(p[k] for k in PTV_KEYS))
     labels, sets = ptv_variations(p, var)
-    out = np.empty((pt.size, len(sets)), dtype=np.float32)
-    safe = np.where(nominal > 0, nominal, 1.0)
-    for i, alt in enumerate(sets):
-        out[:, i] = np.where(nominal > 0, ptv_density(pt, *(alt[k] for k in PTV_KEYS)) / safe, 1.0)
-    return out, labels
+    tables = [_density_table(*(float(q[k]) for k in PTV_KEYS)) for q in (p, *sets)]
+    size = max(f.size for _, f in tables)
+    f = np.zeros((len(tables), size))
+    for row, (_, ft) in zip(f, tables):
+        row[: ft.size] = ft
+    lengths = np.array([ft.size for _, ft in tables], dtype=np.int64)
+    last = np.array([grid[-1] for grid, _ in tables])
+    return _density_ratios(np.ascontiguousarray(pt, dtype=np.float64), f, lengths, last), labels
+
+
+@numba.njit(cache=True, nogil=True)
+def _density_ratios(pt: np.ndarray, f: np.ndarray, lengths: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """[n, k-1] f_j(pT)/f_0(pT) (1 where f_0 = 0) for k tabulated densities (ptv_density's interpolation)."""
+    n, k = pt.shape[0], f.shape[0]
+    out = np.empty((n, k - 1), dtype=np.float32)
+    val = np.empty(k)
+    for i in range(n):
+        x = pt[i]
+        for j in range(k):
+            size = lengths[j]
+            pos = min(max(x / _DPT, 0.0), size - 1.0)
+            c = min(np.int64(pos), size - 2)
+            t = pos - c
+            val[j] = f[j, c] + t * (f[j, c + 1] - f[j, c]) if x <= last[j] else 0.0
+        nominal = val[0]
+        for j in range(1, k):
+            out[i, j - 1] = val[j] / nominal if nominal > 0 else 1.0
+    return out

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numba
 import numpy as np
 
 __all__ = ["fsr_beta", "fsr_exponent", "fsr_labels", "fsr_weights"]
@@ -42,13 +43,25 @@ def fsr_labels(p: Mapping[str, Any]) -> list[str]:
 def fsr_weights(emitted: np.ndarray, valid: np.ndarray, q: np.ndarray, p: Mapping[str, Any],
                 m_mu: float) -> np.ndarray:
     """[n, 3] weights: FSR off, strength x (1 + v), x (1 - v); ``emitted``/``valid`` are [n, 2]."""
-    bi = (fsr_beta(q, p["alpha"], m_mu) * fsr_exponent(p["z_min"]))[:, None]
-    rad = valid & emitted
-    quiet = valid & ~emitted
-    out = np.empty((q.size, 3), dtype=np.float32)
-    off = np.where(rad, 0.0, np.where(quiet, np.exp(bi), 1.0))
-    out[:, 0] = off.prod(axis=1)
-    for col, k in ((1, 1.0 + p["strength_variation"]), (2, 1.0 - p["strength_variation"])):
-        w = np.where(rad, k * np.exp(-(k - 1.0) * bi), np.where(quiet, np.exp(-(k - 1.0) * bi), 1.0))
-        out[:, col] = w.prod(axis=1)
+    bi = fsr_beta(q, p["alpha"], m_mu) * fsr_exponent(p["z_min"])
+    k = np.array([0.0, 1.0 + p["strength_variation"], 1.0 - p["strength_variation"]])
+    # per column: the weight of a muon that radiated (k e^{-(k-1) βI}) and of one that did not (e^{-(k-1) βI})
+    quiet = np.exp(-(k[None, :] - 1.0) * bi[:, None])
+    return _fsr_products(np.ascontiguousarray(valid & emitted), np.ascontiguousarray(valid & ~emitted), k, quiet)
+
+
+@numba.njit(cache=True, nogil=True)
+def _fsr_products(rad: np.ndarray, quiet: np.ndarray, k: np.ndarray, e_quiet: np.ndarray) -> np.ndarray:
+    """out[i, c] = Π over the muon slots of k_c e_quiet[i, c] (radiated), e_quiet[i, c] (did not), 1 (none)."""
+    n, m = e_quiet.shape
+    out = np.empty((n, m), dtype=np.float32)
+    for i in range(n):
+        for c in range(m):
+            w = 1.0
+            for s in range(rad.shape[1]):
+                if rad[i, s]:
+                    w *= k[c] * e_quiet[i, c]
+                elif quiet[i, s]:
+                    w *= e_quiet[i, c]
+            out[i, c] = w
     return out

@@ -72,11 +72,15 @@ def _process_rate(path: str, opts: Options, repeat: int) -> tuple[float, dict]:
     return len(events) / best, out
 
 
-def _end_to_end(path: str, opts: Options) -> float:
-    """Events per CPU second of this process (IterativeExecutor: everything runs here, one core)."""
-    t0 = time.process_time()
-    out = run_processor(make_processor("mw", opts), [path], chunksize=250_000)
-    return out["n_events"] / (time.process_time() - t0)
+def _end_to_end(path: str, opts: Options, repeat: int) -> float:
+    """Events per CPU second of this process (IterativeExecutor: everything runs here, one core);
+    the best of ``repeat`` runs, as for the histogramming alone (other users of the machine)."""
+    best, n = float("inf"), 0
+    for _ in range(repeat):
+        t0 = time.process_time()
+        n = run_processor(make_processor("mw", opts), [path], chunksize=250_000)["n_events"]
+        best = min(best, time.process_time() - t0)
+    return n / best
 
 
 def _memory(out: dict) -> dict:
@@ -94,7 +98,7 @@ def main() -> None:
     ap.add_argument("--events", type=int, default=300_000)
     ap.add_argument("--input", default=None)
     ap.add_argument("--synthetic", action="store_true")
-    ap.add_argument("--repeat", type=int, default=2)
+    ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "histogram.json"))
     args = ap.parse_args()
     warnings.filterwarnings("ignore")
@@ -111,7 +115,7 @@ def main() -> None:
         for label, all_groups in (("nominal", False), ("all_systematics", True)):
             opts = _options(all_groups, path)
             rate, out = _process_rate(path, opts, args.repeat)
-            result[label] = {"process_events_per_s_per_core": rate, "end_to_end_events_per_s_per_core": _end_to_end(path, opts),
+            result[label] = {"process_events_per_s_per_core": rate, "end_to_end_events_per_s_per_core": _end_to_end(path, opts, args.repeat),
                              "histograms": len(out["hists"]), "memory": _memory(out)}
             if all_groups:
                 counts = _nuisances(out)

@@ -99,7 +99,7 @@ def test_dilepton_muon_scale_per_eta(synth_file, all_groups):
     h, nominal = out["hists"]["syst_muon_scale"], out["hists"]["nominal"].values()
     assert len(nuisance_names("muon_scale", h)) == 4 * 48
     for b in range(48):
-        var = variation(h, "muon_scale", "A", cell={"muEta": b}, nominal=nominal)
+        var = variation(h, "muon_scale", "A@muEta", cell={"muEta": b}, nominal=nominal)
         touched = np.any(h.values()[:, :, b, :] != 0, axis=-1)
         assert np.array_equal(var != nominal, touched & (var != nominal))
-    assert np.any(variation(h, "muon_scale", "A", cell={"muEta": 20}, nominal=nominal) != nominal)
+    assert np.any(variation(h, "muon_scale", "A@muEta", cell={"muEta": 20}, nominal=nominal) != nominal)

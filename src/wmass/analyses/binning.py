@@ -23,7 +23,9 @@ __all__ = [
     "eta_axis",
     "iso_axis",
     "mt_axis",
+    "mu_charge_axis",
     "mw_axes",
+    "other_eta_axis",
     "pt_axis",
     "syst_axis",
     "wlike_axes",
@@ -41,6 +43,17 @@ NOMINAL = "nominal"
 def eta_axis(name: str = "eta") -> hist.axis.Regular:
     """48 η bins of width 0.1 in [-2.4, 2.4]."""
     return hist.axis.Regular(ETA_BINS, -ETA_MAX, ETA_MAX, name=name, label=r"$\eta^{\mu}$")
+
+
+def other_eta_axis() -> hist.axis.Integer:
+    """Per-muon groups of two-muon events (W-like): −1 = the base muon's own entries, i = the other muon's η bin."""
+    return hist.axis.Integer(-1, ETA_BINS, underflow=False, overflow=False, name="otherEta",
+                             label=r"$\eta$ bin of the other muon (−1: the muon of the base axes)")
+
+
+def mu_charge_axis() -> hist.axis.Integer:
+    """Charge of a muon as a cell axis of per-muon groups (dilepton): bin 0 is q = −1, bin 1 is q = +1."""
+    return hist.axis.Integer(0, 2, underflow=False, overflow=False, name="muCharge", label=r"$q^{\mu}$ bin")
 
 
 def pt_axis(nbins: int, low: float, high: float) -> hist.axis.Regular:

@@ -7,6 +7,12 @@ Output of every processor (a dict that coffea accumulates with ``+``)::
 
 ``hists`` holds ``nominal`` (Weight storage) and one ``syst_<group>`` per switched-on group
 (Double storage; base axes × the group's axis, whose entry 0 is "nominal"), see groups.py.
+
+Per-muon groups (efficiency, momentum scale and resolution) of events with a second muon that does
+not define the base axes (W-like: the muon that plays the neutrino) carry one more axis, ``otherEta``
+(:func:`other_muon_hist`): the base muon's entries are at ``otherEta = −1`` (diagonal in its base
+cell, as in mw), the second muon's at the η bin of that muon (its charge is the opposite of the base
+charge). Per event the cost is two rows of the group's entries, one per muon.
 """
 
 from __future__ import annotations
@@ -18,11 +24,11 @@ import awkward as ak
 import hist
 import numpy as np
 
-from wmass.analyses import efficiency, fill, muonscale, theory
+from wmass.analyses import binning, efficiency, fill, muonscale, theory
 from wmass.analyses.binning import NOMINAL, syst_axis
 from wmass.analyses.options import THEORY_GROUPS, Options
 
-__all__ = ["Muon", "Target", "chunk_totals", "syst_hists"]
+__all__ = ["MUON_GROUPS", "Muon", "Target", "chunk_totals", "muon_shifts", "other_muon_hist", "same_cell", "syst_hists"]
 
 
 @dataclass(frozen=True)
@@ -75,28 +81,87 @@ def _theory(group: str, events: ak.Array, sel: np.ndarray, t: Target, opts: Opti
     return fill.tensor_hist(t.axes, t.index, axes, t.weight, arr, 0.0, t.scale, extra_index=theory.ptv_bin(ptv, edges))
 
 
+#: Systematic groups computed from the muons: (relative weight shifts, labels) by :func:`muon_shifts`.
+MUON_GROUPS = ("eff_stat", "eff_syst", "muon_scale", "muon_resolution")
+
+
+def muon_shifts(group: str, mu: Muon, opts: Options) -> tuple[np.ndarray, list[str]]:
+    """[n, C] relative event-weight shifts of one muon for the C components of ``group``, and their labels.
+
+    The labels end in ``@eta`` or ``@eta:charge``: the cell of the muon in which the component acts.
+    """
+    eff, split = opts.efficiency_file, opts.eff_charge_split
+    if group == "eff_stat":
+        shifts = efficiency.stat_shifts(mu.pt, mu.eta, mu.charge, opts.eff_stat_eigen, opts.eff_stat_size, eff)
+        return shifts, efficiency.component_labels(opts.eff_stat_eigen, split)
+    if group == "eff_syst":
+        return efficiency.syst_shifts(mu.pt, mu.eta, mu.charge, opts.eff_syst_size, eff), efficiency.syst_labels(split)
+    if group == "muon_scale":
+        shifts = muonscale.scale_shifts(mu.pt, mu.gen_pt, mu.eta, mu.charge, opts.scale_sigma, opts.resolution_poly,
+                                        opts.calibration_file)
+        return shifts, list(muonscale.SCALE_LABELS)
+    if group == "muon_resolution":
+        shifts = muonscale.resolution_shifts(mu.pt, mu.gen_pt, mu.eta, opts.resolution_rel_size, opts.resolution_poly)
+        return shifts, list(muonscale.RESOLUTION_LABELS)
+    raise ValueError(f"{group!r} is not a per-muon group ({MUON_GROUPS})")
+
+
+def same_cell(labels: list[str], a: Muon, b: Muon) -> np.ndarray:
+    """[n, C] bool: muons ``a`` and ``b`` of an event lie in the same cell of component j (its ``@`` axes).
+
+    η is compared by bin; for ``@eta:charge`` components the charges must agree too (never for an
+    opposite-sign pair).
+    """
+    eta = binning.eta_axis()
+    same_eta = fill.axis_index(eta, a.eta) == fill.axis_index(eta, b.eta)
+    same_q = a.charge == b.charge
+    split = np.array([lb.partition("@")[2].split(":") == ["eta", "charge"] for lb in labels], dtype=bool)
+    return same_eta[:, None] & (same_q[:, None] | ~split[None, :])
+
+
+def other_muon_hist(group: str, t: Target, mu: Muon, other: Muon, opts: Options) -> hist.Hist:
+    """A per-muon group for events with a second muon ``other`` (charge −q) that is not on the base axes.
+
+    Axes: base × ``otherEta`` (Integer −1..47) × group. At ``otherEta = −1`` the base muon's entries:
+    nominal, w (1 + a_j). At ``otherEta = i`` the second muon's, for events whose second muon is in
+    η bin i: nominal, w (1 + b_j (1 + a_j s_j)), s_j = 1 when both muons lie in the cell of
+    component j. The nuisance (j, cell c) of the prediction (groups.variation) is the base muon's
+    diagonal variation in c plus Σ (entry j − nominal) of the second muon's slice of c: when both
+    muons are in c the event weight becomes w (1 + a_j)(1 + b_j), the product of the two SF (or
+    resolution-function) ratios, exactly.
+    """
+    a, labels = muon_shifts(group, mu, opts)
+    b, _ = muon_shifts(group, other, opts)
+    b = b * (1.0 + a * same_cell(labels, mu, other))
+    other_eta = fill.axis_index(binning.eta_axis(), other.eta)
+    axes = (binning.other_eta_axis(), syst_axis(group, [NOMINAL, *labels]))
+    n = len(t.index)
+    index = np.concatenate([t.index, np.where(other_eta < 0, -1, t.index)])
+    extra = np.concatenate([np.zeros(n, np.int64), other_eta + 1])
+    return fill.tensor_hist(t.axes, index, axes, np.concatenate([t.weight, t.weight]), np.concatenate([a, b]),
+                            1.0, t.scale, extra_index=extra)
+
+
 def syst_hists(
     events: ak.Array, sel: np.ndarray, base_axes: tuple, idx: np.ndarray, weight: np.ndarray,
-    mu: Muon, opts: Options, filename: str,
+    mu: Muon, opts: Options, filename: str, other: Muon | None = None,
 ) -> dict[str, hist.Hist]:
-    """All switched-on systematic histograms for the selected events ``sel`` (idx, weight, mu: selected only)."""
+    """All switched-on systematic histograms for the selected events ``sel`` (idx, weight, mu: selected only).
+
+    ``other``: the second muon of each selected event, whose per-muon variations are propagated too
+    (:func:`other_muon_hist`); None for single-muon events (mw).
+    """
     t = Target(tuple(base_axes), idx, weight, opts.weight_scale)
     out: dict[str, hist.Hist] = {}
     for group in THEORY_GROUPS:
         if opts.on(group):
             out[f"syst_{group}"] = _theory(group, events, sel, t, opts, filename)
-    eff, split = opts.efficiency_file, opts.eff_charge_split
-    if opts.on("eff_stat"):
-        shifts = efficiency.stat_shifts(mu.pt, mu.eta, mu.charge, opts.eff_stat_eigen, opts.eff_stat_size, eff)
-        out["syst_eff_stat"] = _dense("eff_stat", t, shifts, efficiency.component_labels(opts.eff_stat_eigen, split), True)
-    if opts.on("eff_syst"):
-        shifts = efficiency.syst_shifts(mu.pt, mu.eta, mu.charge, opts.eff_syst_size, eff)
-        out["syst_eff_syst"] = _dense("eff_syst", t, shifts, efficiency.syst_labels(split), True)
-    if opts.on("muon_scale"):
-        shifts = muonscale.scale_shifts(mu.pt, mu.gen_pt, mu.eta, mu.charge, opts.scale_sigma, opts.resolution_poly,
-                                        opts.calibration_file)
-        out["syst_muon_scale"] = _dense("muon_scale", t, shifts, muonscale.SCALE_LABELS, True)
-    if opts.on("muon_resolution"):
-        shifts = muonscale.resolution_shifts(mu.pt, mu.gen_pt, mu.eta, opts.resolution_rel_size, opts.resolution_poly)
-        out["syst_muon_resolution"] = _dense("muon_resolution", t, shifts, muonscale.RESOLUTION_LABELS, True)
+    for group in MUON_GROUPS:
+        if not opts.on(group):
+            continue
+        if other is None:
+            shifts, labels = muon_shifts(group, mu, opts)
+            out[f"syst_{group}"] = _dense(group, t, shifts, labels, True)
+        else:
+            out[f"syst_{group}"] = other_muon_hist(group, t, mu, other, opts)
     return out

@@ -1,9 +1,11 @@
 """The dilepton m_Z processor: m_μμ × η of the more forward muon.
 
 Two-muon selection (dimuon.py) with both muons tight (26 < pT < 60 GeV, medium ID, isolated) and
-at least one trigger matched. Systematics: the theory groups (weight arrays) on the same axes, and
-the muon scale and resolution per η bin on an extra axis of the muons' η bin (``muEta``, see
-:func:`two_muon_hist`). Weights: genWeight × the SFs of both muons for simulation, 1 for data.
+at least one trigger matched. Weights: genWeight × the SFs of both muons for simulation, 1 for data.
+Systematics: the theory groups (weight arrays) on the same axes, and the per-muon groups of both
+muons (m_μμ depends on both): efficiencies (eff_stat, eff_syst: the nuisances of mw, one per
+component and η [× charge] cell of a muon) and the muon scale and resolution per η bin, on extra
+axes of the muon's cell (``muEta`` [× ``muCharge``], see :func:`two_muon_hist`).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import awkward as ak
 import hist
 import numpy as np
 
-from wmass.analyses import binning, common, dimuon, fill, muonscale
+from wmass.analyses import binning, common, dimuon, fill
 from wmass.analyses.base import AnalysisProcessor
 from wmass.analyses.efficiency import scale_factors
 from wmass.analyses.options import THEORY_GROUPS, Options
@@ -25,29 +27,38 @@ __all__ = ["DileptonProcessor", "PT_MAX"]
 PT_MAX = 60.0
 
 
-def _shifts(group: str, mu: common.Muon, opts: Options) -> tuple[np.ndarray, list[str]]:
-    if group == "muon_scale":
-        shifts = muonscale.scale_shifts(mu.pt, mu.gen_pt, mu.eta, mu.charge, opts.scale_sigma, opts.resolution_poly,
-                                        opts.calibration_file)
-        return shifts, [lb.split("@")[0] for lb in muonscale.SCALE_LABELS]
-    return muonscale.resolution_shifts(mu.pt, mu.gen_pt, mu.eta, opts.resolution_rel_size, opts.resolution_poly), ["resolution"]
+#: Label cell axes of the per-muon groups → the dilepton's per-muon axes (no muon is on the base axes).
+CELL_AXES = {"eta": "muEta", "charge": "muCharge"}
+
+
+def _relabel(label: str) -> str:
+    head, _, cells = label.partition("@")
+    return f"{head}@{':'.join(CELL_AXES[a] for a in cells.split(':'))}"
 
 
 def two_muon_hist(group: str, t: common.Target, muons: list[common.Muon], opts: Options) -> hist.Hist:
-    """Per-η muon variations with two muons per event: an extra axis ``muEta`` (η bin of a muon).
+    """A per-muon group (efficiency, scale, resolution) with both muons: axes base × muEta [× muCharge] × group.
 
-    Each event is filled in the η cell of each of its muons, with the summed shift of its muons in
-    that cell (linear in the shifts, as the dw/dk weights), so that the prediction of nuisance
-    (component, η bin b) is nominal − h[b, "nominal"] + h[b, component] (groups.variation).
+    Each event is filled once per muon, in the η [and charge] cell of that muon, with nominal w and
+    w (1 + a_j) for the first muon, w (1 + b_j (1 + a_j s_j)) for the second (s_j = 1 when both
+    muons lie in the cell of component j): the prediction of nuisance (j, cell) is nominal + Σ
+    (entry − nominal) over the cell's slices (groups.variation), which is w (1 + a_j)(1 + b_j) for
+    an event with both muons in the cell. ``muCharge`` is present when a component is split by
+    charge (efficiencies); the components that are not act in the η cell of either charge.
     """
-    eta_axis = binning.eta_axis("muEta")
-    cells = [fill.axis_index(eta_axis, mu.eta) for mu in muons]
-    (s0, labels), (s1, _) = _shifts(group, muons[0], opts), _shifts(group, muons[1], opts)
-    same = cells[0] == cells[1]
-    axes = (eta_axis, binning.syst_axis(group, [binning.NOMINAL, *labels]))
-    h = fill.tensor_hist(t.axes, t.index, axes, t.weight, s0 + np.where(same[:, None], s1, 0.0), 1.0, t.scale,
-                         extra_index=cells[0])
-    return h + fill.tensor_hist(t.axes, t.index, axes, t.weight, s1, 1.0, t.scale, extra_index=np.where(same, -1, cells[1]))
+    a, labels = common.muon_shifts(group, muons[0], opts)
+    b, _ = common.muon_shifts(group, muons[1], opts)
+    b = b * (1.0 + a * common.same_cell(labels, muons[0], muons[1]))
+    split = any(lb.endswith(":charge") for lb in labels)
+    cell_axes = (binning.eta_axis("muEta"), *((binning.mu_charge_axis(),) if split else ()))
+    cells = []
+    for mu in muons:
+        eta = fill.axis_index(cell_axes[0], mu.eta)
+        cell = eta * 2 + (mu.charge > 0) if split else eta
+        cells.append(np.where(eta < 0, -1, cell))
+    axes = (*cell_axes, binning.syst_axis(group, [binning.NOMINAL, *map(_relabel, labels)]))
+    return fill.tensor_hist(t.axes, np.concatenate([t.index, t.index]), axes, np.concatenate([t.weight, t.weight]),
+                            np.concatenate([a, b]), 1.0, t.scale, extra_index=np.concatenate(cells))
 
 
 class DileptonProcessor(AnalysisProcessor):
@@ -80,7 +91,7 @@ class DileptonProcessor(AnalysisProcessor):
         hists.update(common.syst_hists(events, ok, axes, idx_all[ok], weight[ok], mu, theory_only, filename))
         target = common.Target(axes, idx_all[ok], weight[ok], opts.weight_scale)
         muons = [common.Muon(*(pair[k][s][ok] for k in ("pt", "eta", "charge", "gen_pt"))) for s in (0, 1)]
-        for group in ("muon_scale", "muon_resolution"):
+        for group in common.MUON_GROUPS:
             if opts.on(group):
                 hists[f"syst_{group}"] = two_muon_hist(group, target, muons, opts)
         return {"hists": hists, **common.chunk_totals(ev.weight, opts), "missing_inputs": set(ev.missing)}

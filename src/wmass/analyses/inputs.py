@@ -87,8 +87,23 @@ class MuonEvents:
         return owner[keep][::count], vidx[keep].reshape(-1, count)
 
 
+def _buffer(data: object) -> np.ndarray:
+    """The numpy array behind an awkward buffer (a lazily read NanoEvents column is read here)."""
+    return np.asarray(data.materialize() if hasattr(data, "materialize") else data)  # type: ignore[attr-defined]
+
+
 def _flat(arr: ak.Array, dtype: type = np.float64) -> tuple[np.ndarray, np.ndarray]:
-    """(event offsets, flat values) of a jagged NanoEvents column."""
+    """(event offsets, flat values) of a jagged NanoEvents column.
+
+    Reads the offsets and content buffers of the column directly (no per-column counts, flatten or
+    copies: the offsets are one buffer shared by a collection's columns, the content is converted
+    only when its dtype differs). Other layouts (e.g. a filtered array) go through awkward.
+    """
+    layout = arr.layout
+    if isinstance(layout, ak.contents.ListOffsetArray) and isinstance(layout.content, ak.contents.NumpyArray):
+        off = _buffer(layout.offsets.data).astype(np.int64, copy=False)
+        flat = _buffer(layout.content.data)[off[0]:off[-1]]
+        return (off - off[0] if off[0] else off), flat.astype(dtype, copy=False)
     counts = ak.to_numpy(ak.num(arr, axis=1)).astype(np.int64)
     off = np.zeros(len(counts) + 1, dtype=np.int64)
     np.cumsum(counts, out=off[1:])
@@ -161,8 +176,8 @@ def read_events(
     missing = _missing_groups(present, triggers, allow_missing, filename, is_mc, groups)
     n = len(events)
     mu = events.Muon
-    off, pt = _flat(mu.pt)
-    eta, phi, charge = _flat(mu.eta)[1], _flat(mu.phi)[1], _flat(mu.charge)[1]
+    off, pt = _flat(mu["pt"])
+    eta, phi, charge = _flat(mu["eta"])[1], _flat(mu["phi"])[1], _flat(mu["charge"])[1]
     if calibration_file is not None:
         pt = muonscale.corrected_pt(pt, eta, charge, calibration_file)
     true = np.ones(pt.shape, bool)
@@ -175,14 +190,14 @@ def read_events(
         n=n, off=off, owner=np.repeat(np.arange(n), np.diff(off)),
         event=_event_numbers(events, has("event_ids")),
         weight=ak.to_numpy(events.genWeight).astype(np.float64) if is_mc else np.ones(n),
-        met_pt=ak.to_numpy(events.MET.pt).astype(np.float64) if need_met else None,
-        met_phi=ak.to_numpy(events.MET.phi).astype(np.float64) if need_met else None,
+        met_pt=ak.to_numpy(events.MET["pt"]).astype(np.float64) if need_met else None,
+        met_phi=ak.to_numpy(events.MET["phi"]).astype(np.float64) if need_met else None,
         trigger=_trigger(events, present, triggers) if has("trigger") else np.ones(n, bool),
         electron_veto=_electrons(events) if has("electrons") else np.ones(n, bool),
         pt=pt, eta=eta, phi=phi, charge=charge,
         veto=selection.veto_muon_mask(pt, eta, loose, glob, dxybs),
         medium=medium,
-        iso=_flat(mu.pfRelIso04_all)[1] if has("isolation") else np.zeros(pt.shape),
+        iso=_flat(mu["pfRelIso04_all"])[1] if has("isolation") else np.zeros(pt.shape),
         matched=_matched(events, off, eta, phi, trigger_bits) if has("trigger_match") else true,
         gen_pt=_gen_pt(events) if (is_mc and need_gen and has("gen_match")) else None,
         missing=missing,
@@ -206,21 +221,21 @@ def _trigger(events: ak.Array, present: set[str], paths: Sequence[str]) -> np.nd
 
 def _electrons(events: ak.Array) -> np.ndarray:
     el = events.Electron
-    off, pt = _flat(el.pt)
-    return selection.electron_veto(off, pt, _flat(el.eta)[1], _flat(el.dxy)[1], _flat(el.dz)[1], _flat(el.cutBased, np.int64)[1])
+    off, pt = _flat(el["pt"])
+    return selection.electron_veto(off, pt, _flat(el["eta"])[1], _flat(el["dxy"])[1], _flat(el["dz"])[1], _flat(el["cutBased"], np.int64)[1])
 
 
 def _matched(events: ak.Array, off: np.ndarray, eta: np.ndarray, phi: np.ndarray, bits: int) -> np.ndarray:
     obj = events.TrigObj
-    obj_off, obj_id = _flat(obj.id, np.int64)
-    ok = (obj_id == 13) & ((_flat(obj.filterBits, np.int64)[1] & bits) == bits)
-    return selection.trigger_match(off, eta, phi, obj_off, _flat(obj.eta)[1], _flat(obj.phi)[1], ok)
+    obj_off, obj_id = _flat(obj["id"], np.int64)
+    ok = (obj_id == 13) & ((_flat(obj["filterBits"], np.int64)[1] & bits) == bits)
+    return selection.trigger_match(off, eta, phi, obj_off, _flat(obj["eta"])[1], _flat(obj["phi"])[1], ok)
 
 
 def _gen_pt(events: ak.Array) -> np.ndarray:
     """Flat per muon: pT of the generator particle it is matched to (Muon_genPartIdx), NaN when unmatched."""
-    mu_off, flat_idx = _flat(events.Muon.genPartIdx, np.int64)
-    gen_off, flat_gen = _flat(events.GenPart.pt)
+    mu_off, flat_idx = _flat(events.Muon["genPartIdx"], np.int64)
+    gen_off, flat_gen = _flat(events.GenPart["pt"])
     owner = np.repeat(np.arange(len(mu_off) - 1), np.diff(mu_off))
     n_gen = np.diff(gen_off)
     ok = (flat_idx >= 0) & (flat_idx < n_gen[owner])

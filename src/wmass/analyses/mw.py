@@ -20,7 +20,7 @@ from wmass.analyses import binning, common, fill, muonscale, selection, veto
 from wmass.analyses.base import AnalysisProcessor
 from wmass.analyses.efficiency import scale_factors
 from wmass.analyses.inputs import MuonEvents
-from wmass.analyses.options import Options
+from wmass.analyses.options import GROUPS, Options
 from wmass.errors import InputError
 
 __all__ = ["MT_MIN", "MwProcessor", "PT_MAX"]
@@ -32,11 +32,15 @@ MT_MIN = 40.0
 def select_single(ev: MuonEvents) -> dict[str, np.ndarray]:
     """Per-event quantities of the single-muon selection (the candidate is the only veto muon)."""
     events, idx = ev.veto_index(1)
-    sel = np.full(ev.n, -1, dtype=np.int64)
-    sel[events] = idx[:, 0]
-    has = sel >= 0
-    safe = np.where(has, sel, 0)
-    take = lambda arr, fill: np.where(has, arr[safe], fill) if len(arr) else np.full(ev.n, fill)  # noqa: E731
+    has = np.zeros(ev.n, dtype=bool)
+    has[events] = True
+    sel = idx[:, 0]
+
+    def take(arr: np.ndarray, fill: float | bool) -> np.ndarray:
+        out = np.full(ev.n, fill, dtype=np.result_type(arr, fill))
+        out[events] = arr[sel]
+        return out
+
     tight = selection.selected_muon_mask(ev.pt, ev.eta, ev.medium, ev.matched, np.inf)
     return {
         "pt": take(ev.pt, 0.0), "eta": take(ev.eta, 0.0), "phi": take(ev.phi, 0.0), "charge": take(ev.charge, 1.0),
@@ -73,6 +77,8 @@ class MwProcessor(AnalysisProcessor):
         coords = [sel["eta"], sel["pt"], sel["charge"], sel["iso"] < selection.ISO_MAX, mt]
         idx_all = np.where(base, fill.flat_index(nom_axes, coords), -1)
         hists: dict[str, hist.Hist] = {"nominal": fill.nominal_hist(nom_axes, idx_all, weight, opts.weight_scale)}
+        if not any(opts.on(g) for g in GROUPS):
+            return {"hists": hists, **common.chunk_totals(ev.weight, opts), "missing_inputs": set(ev.missing)}
         signal = base & (sel["iso"] < selection.ISO_MAX) & (mt > MT_MIN)
         idx = fill.flat_index(axes, [sel["eta"][signal], sel["pt"][signal], sel["charge"][signal]])
         mu = common.Muon(sel["pt"][signal], sel["eta"][signal], sel["charge"][signal], sel["gen_pt"][signal])

@@ -59,4 +59,4 @@ def genv_pt(events: ak.Array, filename: str) -> np.ndarray:
     """Generator boson pT (``GenV_pt``), needed to decorrelate the angular coefficients in pT^V."""
     if "GenV" not in events.fields or "pt" not in ak.fields(events.GenV):
         raise InputError(f"{filename}: branch 'GenV_pt' is missing (pT^V bins of the 'angular' systematic group)")
-    return ak.to_numpy(events.GenV.pt).astype(np.float64)
+    return ak.to_numpy(events.GenV["pt"]).astype(np.float64)

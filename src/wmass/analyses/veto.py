@@ -41,15 +41,15 @@ def veto_labels(n_eigen: int) -> list[str]:
 def lost_muon(events: ak.Array, veto: np.ndarray, mu_off: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per event: (pT, η, charge) of the leading lost prompt generator muon, NaN where there is none."""
     gen = events.GenPart
-    counts = ak.to_numpy(ak.num(gen.pt)).astype(np.int64)
+    counts = ak.to_numpy(ak.num(gen["pt"])).astype(np.int64)
     off = np.concatenate([[0], np.cumsum(counts)])
-    pt = ak.to_numpy(ak.flatten(gen.pt)).astype(np.float64)
-    eta = ak.to_numpy(ak.flatten(gen.eta)).astype(np.float64)
-    pdg = ak.to_numpy(ak.flatten(gen.pdgId)).astype(np.int64)
-    cand = (np.abs(pdg) == 13) & (ak.to_numpy(ak.flatten(gen.status)) == 1)
-    cand &= (ak.to_numpy(ak.flatten(gen.statusFlags)).astype(np.int64) & PROMPT_FLAGS) > 0
+    pt = ak.to_numpy(ak.flatten(gen["pt"])).astype(np.float64)
+    eta = ak.to_numpy(ak.flatten(gen["eta"])).astype(np.float64)
+    pdg = ak.to_numpy(ak.flatten(gen["pdgId"])).astype(np.int64)
+    cand = (np.abs(pdg) == 13) & (ak.to_numpy(ak.flatten(gen["status"])) == 1)
+    cand &= (ak.to_numpy(ak.flatten(gen["statusFlags"])).astype(np.int64) & PROMPT_FLAGS) > 0
     cand &= (pt > PT_MIN) & (np.abs(eta) < 2.4)
-    idx = ak.to_numpy(ak.flatten(events.Muon.genPartIdx)).astype(np.int64)
+    idx = ak.to_numpy(ak.flatten(events.Muon["genPartIdx"])).astype(np.int64)
     owner = np.repeat(np.arange(len(counts)), np.diff(mu_off))
     hit = veto & (idx >= 0) & (idx < counts[owner])
     cand[off[owner[hit]] + idx[hit]] = False  # found by a veto muon: not lost

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -32,3 +33,9 @@ def shared_data() -> Path:
         return Path(env)
     beside = REPO.parent / "shared" / "data"
     return beside if beside.is_dir() else Path("/work/shared/data")
+
+
+def planned_jobs(output: str) -> dict[str, int]:
+    """Parse Snakemake's 'Job stats' table of a dry run into {rule: count}."""
+    table = output.split("Job stats:")[-1]
+    return {m.group(1): int(m.group(2)) for m in re.finditer(r"^(\w+)\s+(\d+)$", table, re.M) if m.group(1) != "total"}

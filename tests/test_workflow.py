@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.helpers import copy_workflow
+from tests.helpers import copy_workflow, planned_jobs
 from wmass.analyses import base_analysis
 from wmass.config import sample_layout, validate_config
 from wmass.histograms.io import read_hists
@@ -20,12 +19,6 @@ def snakemake(workdir: Path, env: dict, *args: str) -> subprocess.CompletedProce
     return subprocess.run(
         ["snakemake", "--cores", "2", *args], cwd=workdir, env=env, capture_output=True, text=True, timeout=1800
     )
-
-
-def planned_jobs(output: str) -> dict[str, int]:
-    """Parse Snakemake's 'Job stats' table of a dry run into {rule: count}."""
-    table = output.split("Job stats:")[-1]
-    return {m.group(1): int(m.group(2)) for m in re.finditer(r"^(\w+)\s+(\d+)$", table, re.M) if m.group(1) != "total"}
 
 
 @pytest.fixture(scope="module")

@@ -157,6 +157,11 @@ STAGE_BLOCKS: dict[str, tuple[str, ...]] = {
 }
 
 
+def without_hidden(cfg: Mapping[str, Any], *also: str) -> dict[str, Any]:
+    """The configuration without the hidden pseudo-data truth (and without the keys ``also``)."""
+    return {k: v for k, v in cfg.items() if k not in (*HIDDEN_BLOCKS, *also)}
+
+
 def stage_hash(cfg: Mapping[str, Any], stage: str, sample: str | None = None) -> str:
     """Hash of what ``stage`` reads of the configuration (for one sample, where it applies).
 

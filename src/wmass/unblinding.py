@@ -32,7 +32,7 @@ from typing import Any
 
 from wmass import constants
 from wmass.blinding import noi_offset
-from wmass.config import HIDDEN_BLOCKS, config_hash, stage_hash
+from wmass.config import config_hash, stage_hash, without_hidden
 from wmass.errors import InputError
 from wmass.io import write_json
 
@@ -89,7 +89,7 @@ def stages_through(last: str) -> list[Stage]:
 
 def gate_hash(cfg: Mapping[str, Any]) -> str:
     """Hash of everything an unblinded result depends on (all but the hidden truth, paths and ``through``)."""
-    part = {k: v for k, v in cfg.items() if k not in (*HIDDEN_BLOCKS, "paths", "unblinding")}
+    part = without_hidden(cfg, "paths", "unblinding")
     part["unblinding"] = {k: v for k, v in cfg.get("unblinding", {}).items() if k != "through"}
     return config_hash(part)
 

@@ -8,7 +8,6 @@ NLL was +inf everywhere and (2) the minimiser then toggled between Gauss-Newton 
 from __future__ import annotations
 
 import hist
-import jax.numpy as jnp
 import numpy as np
 import pytest
 

@@ -25,7 +25,7 @@ def cli() -> None:
 
 def _register() -> None:
     """Attach the stages (in workflow order) and the utilities."""
-    from wmass.cli import config_cmd, fitinput, generate, histogram, unblind
+    from wmass.cli import config_cmd, fitinput, generate, histogram, report, unblind
     from wmass.cli import fit as fit_cmd
 
     for command in (
@@ -35,6 +35,7 @@ def _register() -> None:
         fitinput.fitinput_analysis,
         fit_cmd.fit,
         unblind.unblind,
+        report.report,
         config_cmd.config,
         config_cmd.summary,
     ):

@@ -42,11 +42,11 @@ def tiny_workflow_run(tmp_path_factory, tool_env) -> Path:
     """
     import subprocess
 
-    from tests.helpers import copy_workflow
+    from tests.helpers import TINY_BLINDED_CONFIG, copy_workflow
 
     work = copy_workflow(tmp_path_factory.mktemp("tiny_workflow"))
     res = subprocess.run(
-        ["snakemake", "--profile", "profiles/ci", "--config", "size=tiny", "unblinding={through: none}"],
+        ["snakemake", "--profile", "profiles/ci", *TINY_BLINDED_CONFIG],
         cwd=work, env=tool_env, capture_output=True, text=True, timeout=3600,
     )
     assert res.returncode == 0, res.stdout[-4000:] + res.stderr[-6000:]

@@ -9,6 +9,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 
+#: The configuration of the shared tiny run (conftest.tiny_workflow_run): tiny, no gate opened.
+TINY_BLINDED_CONFIG = ("--config", "size=tiny", "unblinding={through: none}")
+
+
 def copy_workflow(dest: Path) -> Path:
     """Copy the workflow's wiring (Snakefile, workflow/, config/, profiles/, envs/) into ``dest``."""
     for item in ("Snakefile", "workflow", "config", "profiles", "envs"):

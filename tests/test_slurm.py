@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.helpers import copy_workflow
+from tests.helpers import TINY_BLINDED_CONFIG, copy_workflow
 from tests.slurm_cluster import SlurmCluster, SlurmError, ensure_installed, skip_reason
 
 pytestmark = pytest.mark.slurm
@@ -248,7 +248,7 @@ def test_tiny_workflow_through_slurm_equals_local_run(slurm, tmp_path_factory, t
     remote = copy_workflow(tmp_path_factory.mktemp("slurm"))
     t0 = time.monotonic()
     res = _snakemake(
-        remote, env, SLURM_TARGET, "--profile", PROFILE, "--config", "size=tiny",
+        remote, env, SLURM_TARGET, "--profile", PROFILE, *TINY_BLINDED_CONFIG,
         # Quicker first status query than a real cluster needs; keep every job's SLURM log.
         "--slurm-init-seconds-before-status-checks", "2", "--slurm-keep-successful-logs",
         timeout=1800,

@@ -16,10 +16,9 @@ import pytest
 from wmass import constants
 from wmass.blinding import noi_offset, stage_of_fit
 from wmass.config import load_config
-from tests.helpers import planned_jobs
+from tests.helpers import TINY_BLINDED_CONFIG, planned_jobs
 
 FITS = ("dilepton", "wlike", "wlike_flipped", "mw")
-TINY_BLINDED = ("--config", "size=tiny", "unblinding={through: none}")
 TEXT_SUFFIXES = {".json", ".log", ".html", ".yaml", ".txt", ".tsv", ".md", ".css", ".js", ".svg"}
 
 
@@ -130,7 +129,7 @@ def test_an_interrupted_run_resumes_and_gives_the_same_result(tiny_workflow_run,
         (work / "fit" / "dilepton" / f).unlink()
     log = work / "logs" / "fit" / "dilepton.log"
     log.unlink()
-    proc = subprocess.Popen(["snakemake", "--profile", "profiles/ci", *TINY_BLINDED], cwd=work, env=tool_env,
+    proc = subprocess.Popen(["snakemake", "--profile", "profiles/ci", *TINY_BLINDED_CONFIG], cwd=work, env=tool_env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     deadline = time.monotonic() + 600
     while not log.exists() and proc.poll() is None and time.monotonic() < deadline:
@@ -141,7 +140,7 @@ def test_an_interrupted_run_resumes_and_gives_the_same_result(tiny_workflow_run,
     assert proc.returncode != 0, out[-2000:]
     assert not (work / "fit/dilepton/result.json").exists(), "an interrupted fit left a result"
     assert not list((work / "fit/dilepton").glob(".*.tmp")), "an interrupted fit left temporary files"
-    res = snakemake(work, tool_env, *TINY_BLINDED)
+    res = snakemake(work, tool_env, *TINY_BLINDED_CONFIG)
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
     after = json.loads((work / "fit/dilepton/result.json").read_text())
     assert [(p["name"], p["value"], p["error"]) for p in after["parameters"]] == \

@@ -43,3 +43,17 @@ def planned_jobs(output: str) -> dict[str, int]:
     """Parse Snakemake's 'Job stats' table of a dry run into {rule: count}."""
     table = output.split("Job stats:")[-1]
     return {m.group(1): int(m.group(2)) for m in re.finditer(r"^(\w+)\s+(\d+)$", table, re.M) if m.group(1) != "total"}
+
+
+def assert_branches_on_disk(on_disk: dict, branches: dict) -> None:
+    """Every in-memory NanoAOD branch (flat, jagged or record) equals its columns read back from the file."""
+    import awkward as ak
+
+    from wmass.nanoaod.writer import to_awkward
+
+    for name, value in branches.items():
+        mem = to_awkward(value)
+        fields = mem.fields if isinstance(mem, ak.Array) and mem.fields else [None]
+        for field in fields:
+            key = name if field is None else f"{name}_{field}"
+            assert ak.array_equal(on_disk[key], mem if field is None else mem[field]), key

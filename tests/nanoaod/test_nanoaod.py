@@ -6,7 +6,7 @@ import awkward as ak
 import numpy as np
 import pytest
 import uproot
-from tests.helpers import shared_data
+from tests.helpers import assert_branches_on_disk, shared_data
 from tests.synthetic import make_truth
 
 from wmass.config import load_config
@@ -120,7 +120,6 @@ def test_several_baskets_read_back_as_one(tmp_path, monkeypatch):
     """Events written in several baskets (writer.BASKET_EVENTS) read back identical, collections and
     weight arrays included; atomic=False writes into the (empty) target itself."""
     from wmass.nanoaod import writer
-    from wmass.nanoaod.writer import to_awkward
 
     branches = _branches("zmumu", n=2500)
     branches["TestWeight"] = Jagged(np.full(2500, 3), np.arange(7500, dtype=np.float32))
@@ -132,9 +131,4 @@ def test_several_baskets_read_back_as_one(tmp_path, monkeypatch):
     with uproot.open(target) as f:
         assert f["Events"]["Muon_pt"].num_baskets == 4
     on_disk = read_branches(target)
-    for name, value in branches.items():
-        mem = to_awkward(value)
-        fields = mem.fields if isinstance(mem, ak.Array) and mem.fields else [None]
-        for field in fields:
-            key = name if field is None else f"{name}_{field}"
-            assert ak.array_equal(on_disk[key], mem if field is None else mem[field]), key
+    assert_branches_on_disk(on_disk, branches)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from wmass.generate.events import TruthEvents
+from wmass.truth import TruthEvents
 
 __all__ = ["SYNTHETIC_XSEC_PB", "make_truth", "synthetic_cross_section", "synthetic_generate_truth"]
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from wmass.analyses import make_processor
-from wmass.analyses.groups import nuisance_names, variation
+from wmass.histograms.groups import nuisance_names, variation
 from wmass.analyses.options import Options
 from wmass.analyses.runner import run_processor
 

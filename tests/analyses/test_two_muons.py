@@ -11,8 +11,9 @@ import dataclasses
 import numpy as np
 import pytest
 
-from wmass.analyses import binning, common, dilepton, fill, make_processor
-from wmass.analyses.groups import nuisance_names, variation
+from wmass.analyses import common, dilepton, fill, make_processor
+from wmass.histograms import binning
+from wmass.histograms.groups import nuisance_names, variation
 from wmass.analyses.options import Options
 from wmass.analyses.runner import run_processor
 

@@ -5,7 +5,7 @@ import pytest
 from tests.synthetic import make_truth
 
 from wmass.config import load_config
-from wmass.detector.binning import N_ETA_BINS, eta_bin, eta_centres, per_bin
+from wmass.muon.binning import N_ETA_BINS, eta_bin, eta_centres, per_bin
 from wmass.detector.curvature import CurvatureBias, Resolution, biased_pt, reconstruct_pt, relative_resolution
 from wmass.detector.simulate import simulate
 from wmass.generate.pseudodata import deep_merge

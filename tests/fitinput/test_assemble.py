@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from wmass.analyses.groups import nuisance_names
+from wmass.histograms.groups import nuisance_names
 from wmass.fitinput import FitInputOptions, assemble_fit_input, options_from_config
 from wmass.fitinput.analyses import BOSON, BOSON_GROUPS
 from wmass.histograms.io import read_hists
@@ -52,7 +52,7 @@ def test_z_channels(tiny_set, analysis, axes, nbins):
 
 
 def test_nuisance_counts_match_groups(tiny_set, mw_input):
-    """Every syst_<group> gives exactly the nuisances of wmass.analyses.groups (boson-tagged where physical)."""
+    """Every syst_<group> gives exactly the nuisances of wmass.histograms.groups (boson-tagged where physical)."""
     expected: dict[str, set[str]] = {}
     for sample, path in tiny_set.files("mw").items():
         if sample == "data":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from wmass.generate.interp import interp
+from wmass.interp import interp
 from wmass.generate.memory import keep_freed_memory
 
 

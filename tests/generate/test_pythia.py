@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from wmass.generate.events import TruthEvents
+from wmass.truth import TruthEvents
 from wmass.generate.pythia import (
     PythiaSetup,
     generate_pythia,

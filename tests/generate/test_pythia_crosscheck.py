@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from wmass.config import load_config
-from wmass.generate.events import TruthEvents
+from wmass.truth import TruthEvents
 from wmass.generate.processes import cross_section_pb, generate_truth
 from wmass.generate.pythia import generate_truth_pythia
 from wmass.generate.pythia_compare import compare_shapes, ks_weighted

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from wmass.generate.luminosity import build_table
-from wmass.generate.pdfgrid import available_sets, load_pdf, pdf_data_dir, xfx
+from wmass.theory.pdfgrid import available_sets, load_pdf, pdf_data_dir, xfx
 from wmass.generate.processes import generate_truth
 from wmass.generate.weights import pdf_table
 from wmass.theory.pdf import pdf_weights

@@ -17,7 +17,8 @@ import awkward as ak
 import hist
 import numpy as np
 
-from wmass.analyses import binning, common, dimuon, fill
+from wmass.analyses import common, dimuon, fill
+from wmass.histograms import binning
 from wmass.analyses.base import AnalysisProcessor
 from wmass.analyses.efficiency import scale_factors
 from wmass.analyses.options import THEORY_GROUPS, Options

@@ -16,7 +16,8 @@ import numpy as np
 
 import awkward as ak
 
-from wmass.analyses import binning, common, fill, muonscale, selection, veto
+from wmass.analyses import common, fill, muonscale, selection, veto
+from wmass.histograms import binning
 from wmass.analyses.base import AnalysisProcessor
 from wmass.analyses.efficiency import scale_factors
 from wmass.analyses.inputs import MuonEvents
@@ -26,7 +27,8 @@ from wmass.errors import InputError
 __all__ = ["MT_MIN", "MwProcessor", "PT_MAX"]
 
 PT_MAX = 56.0
-MT_MIN = 40.0
+#: Lower mT edge of the signal region (the last bin of the nonprompt regions' mT axis).
+MT_MIN = binning.MT_MIN
 
 
 def select_single(ev: MuonEvents) -> dict[str, np.ndarray]:

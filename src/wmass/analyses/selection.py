@@ -14,6 +14,8 @@ import numpy as np
 
 from wmass.analyses import kernels
 from wmass.constants import M_MU
+from wmass.histograms.binning import ISO_MAX
+from wmass.muon.binning import ETA_MAX
 
 __all__ = [
     "ISO_MAX",
@@ -28,12 +30,11 @@ __all__ = [
 ]
 
 VETO_PT_MIN, VETO_DXYBS_MAX = 15.0, 0.05
-ETA_MAX = 2.4
 SEL_PT_MIN = 26.0
-#: Relative isolation cut of the selected muon; its pass/fail is an axis of the mw histograms.
-ISO_MAX = 0.15
 TRIGGER_DR = 0.3
 ELE_PT_MIN, ELE_DXY_MAX, ELE_DZ_MAX, ELE_LOOSE = 10.0, 0.05, 0.2, 2
+#: Electron acceptance of the veto (|η| < 2.4, as the muons').
+ELE_ETA_MAX = 2.4
 
 
 def veto_muon_mask(pt: np.ndarray, eta: np.ndarray, loose_id: np.ndarray, is_global: np.ndarray, dxybs: np.ndarray) -> np.ndarray:
@@ -54,7 +55,7 @@ def per_event_count(off: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 def electron_veto(off: np.ndarray, pt: np.ndarray, eta: np.ndarray, dxy: np.ndarray, dz: np.ndarray, cut_based: np.ndarray) -> np.ndarray:
     """Per-event: True when no electron passes pT > 10, |η| < 2.4, |dxy| < 0.05, |dz| < 0.2, loose cut-based ID."""
-    ele = (pt > ELE_PT_MIN) & (np.abs(eta) < ETA_MAX) & (np.abs(dxy) < ELE_DXY_MAX) & (np.abs(dz) < ELE_DZ_MAX)
+    ele = (pt > ELE_PT_MIN) & (np.abs(eta) < ELE_ETA_MAX) & (np.abs(dxy) < ELE_DXY_MAX) & (np.abs(dz) < ELE_DZ_MAX)
     return per_event_count(off, ele & (cut_based >= ELE_LOOSE)) == 0
 
 

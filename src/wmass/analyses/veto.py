@@ -18,7 +18,7 @@ import awkward as ak
 import hist
 import numpy as np
 
-from wmass.analyses import binning
+from wmass.histograms import binning
 from wmass.analyses.efficiency import _legendre
 
 __all__ = ["PROMPT_FLAGS", "lost_muon", "veto_axes", "veto_labels", "veto_shifts"]

@@ -39,7 +39,8 @@ import awkward as ak
 import hist
 import numpy as np
 
-from wmass.analyses import binning, common, dimuon, fill, selection
+from wmass.analyses import common, dimuon, fill, selection
+from wmass.histograms import binning
 from wmass.analyses.base import AnalysisProcessor
 from wmass.analyses.efficiency import scale_factors
 

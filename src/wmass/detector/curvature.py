@@ -5,7 +5,7 @@ Bias:        δk/k = A_η − ε_η k + q M_η / k
 Resolution:  (σ_pT/pT)² = (σ_k/k)² = a² + c² pT² + b² / (1 + d²/pT²)
              (a: multiple scattering, c: hit resolution [GeV⁻¹], b, d: correlation terms, d [GeV])
 k_reco = k_true (1 + δk/k) (1 + σ_k/k · z), z ~ N(0, 1): Gaussian in curvature, as a track fit gives.
-All parameters are constant within the η bins of :mod:`wmass.detector.binning`.
+All parameters are constant within the η bins of :mod:`wmass.muon.binning`.
 Reference: CMS-PAS-SMP-23-002; seed slides "Muon scale calibration" and "Calibration model revisited".
 """
 
@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from wmass.detector.binning import eta_bin, per_bin
+from wmass.muon.binning import eta_bin, per_bin
 
 __all__ = [
     "CurvatureBias",

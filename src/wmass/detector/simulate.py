@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from wmass.constants import M_MU
-from wmass.detector.binning import ETA_MAX
+from wmass.muon.binning import ETA_MAX
 from wmass.detector.curvature import CurvatureBias, Resolution, reconstruct_pt
 from wmass.detector.efficiency import efficiency
 from wmass.detector.identification import ORIGIN_HF, ORIGIN_PROMPT, ORIGIN_TAU, categories, impact_parameters, standalone_pt
@@ -26,7 +26,7 @@ from wmass.detector.pileup import draw_pileup, draw_primary_vertex
 from wmass.detector.recoil import missing_pt, reco_recoil
 from wmass.detector.trigger import iso_mu_fires, jpsi_dimuon_fires
 from wmass.detector.vetoes import draw_electrons
-from wmass.generate.events import TruthEvents
+from wmass.truth import TruthEvents
 
 __all__ = ["TAU_PROCESSES", "RecoEvents", "simulate"]
 

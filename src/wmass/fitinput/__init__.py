@@ -3,7 +3,7 @@
 Modules: :mod:`~wmass.fitinput.options` (typed options from the ``fitinput`` config block),
 :mod:`~wmass.fitinput.analyses` (channel, signals, POI boson of each analysis),
 :mod:`~wmass.fitinput.samples` (reading, checking and normalising the files to the data luminosity),
-:mod:`~wmass.fitinput.nuisances` (systematic histograms → nuisances, via ``wmass.analyses.groups``),
+:mod:`~wmass.fitinput.nuisances` (systematic histograms → nuisances, via ``wmass.histograms.groups``),
 :mod:`~wmass.fitinput.compact` (a memory-lean FitInputBuilder), :mod:`~wmass.fitinput.assemble`.
 """
 

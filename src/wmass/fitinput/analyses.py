@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import hist
 
-from wmass.analyses.mw import MT_MIN
+from wmass.histograms.binning import MT_MIN
 
 __all__ = ["BOSON", "BOSON_GROUPS", "DATA", "NONPROMPT", "SPECS", "AnalysisSpec", "fit_process"]
 

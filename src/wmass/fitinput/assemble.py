@@ -23,7 +23,7 @@ Then :func:`wmass.fitinput.clean.prepare`: bins without any simulated prediction
 simulated event (``empty_bins``), and nuisances without any effect are dropped (constrained) or
 refused (unconstrained).
 
-Nuisance names and groups: those of :func:`wmass.analyses.groups.nuisance_names` with the histogram
+Nuisance names and groups: those of :func:`wmass.histograms.groups.nuisance_names` with the histogram
 group as group name; width, pT^V and A_i get a boson tag (``angular_W_...``, ``angular_Z_...``: W and
 Z decorrelated), every other group is correlated between processes.
 """
@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from wmass.analyses import base_analysis
-from wmass.analyses.groups import variation
+from wmass.histograms.groups import variation
 from wmass.errors import InputError
 from wmass.fit.inputs import FitInput
 from wmass.fitinput.analyses import BOSON, BOSON_GROUPS, NONPROMPT, SPECS, AnalysisSpec, fit_process

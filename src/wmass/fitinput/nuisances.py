@@ -1,7 +1,7 @@
 """Expand a ``syst_<group>`` histogram into its nuisances: name, up/down labels and cell.
 
-The names are those of :func:`wmass.analyses.groups.nuisance_names` (checked one by one) and the
-values come from :func:`wmass.analyses.groups.variation`, so the fit input and the histogram layout
+The names are those of :func:`wmass.histograms.groups.nuisance_names` (checked one by one) and the
+values come from :func:`wmass.histograms.groups.variation`, so the fit input and the histogram layout
 (docs/histograms.md) cannot drift apart:
 
 * dense axis: labels ``<p>Up``/``<p>Down`` make one asymmetric nuisance; a lone label (a PDF Hessian
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import hist
 import numpy as np
 
-from wmass.analyses.groups import BINNED_AXES, nuisance_names, variation
+from wmass.histograms.groups import BINNED_AXES, nuisance_names, variation
 
 __all__ = ["Nuisance", "expand", "values"]
 

@@ -27,7 +27,7 @@ import numpy as np
 
 from wmass import constants
 from wmass.generate.decay import boson_four_vector, decay_in_cs, pt_eta_phi, sample_cs_angles
-from wmass.generate.events import TruthEvents
+from wmass.truth import TruthEvents
 from wmass.generate.fsr import sample_fsr_fraction
 from wmass.generate.luminosity import boson_mass_width
 from wmass.generate.tau import decay_tau_to_muon

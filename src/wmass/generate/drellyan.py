@@ -20,7 +20,7 @@ import numpy as np
 
 from wmass import constants
 from wmass.generate.decay import boson_four_vector, decay_in_cs, pt_eta_phi, sample_cs_angles
-from wmass.generate.events import TruthEvents
+from wmass.truth import TruthEvents
 from wmass.generate.fsr import sample_fsr_fraction
 from wmass.generate.luminosity import build_table, sample_mys
 from wmass.generate.partons import z_sigma_a4

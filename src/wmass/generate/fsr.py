@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from wmass.generate.interp import interp
+from wmass.interp import interp
 from wmass.theory.qed import fsr_beta, fsr_exponent
 
 __all__ = ["sample_fsr_fraction"]

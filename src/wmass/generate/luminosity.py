@@ -23,7 +23,7 @@ import numpy as np
 
 from wmass import constants
 from wmass.generate.partons import GEV2_TO_PB, Channels, channels, sigma_hat_w, z_sigma_a4
-from wmass.generate.pdfgrid import PdfGrid, load_pdf, xfx
+from wmass.theory.pdfgrid import PdfGrid, load_pdf, xfx
 
 __all__ = ["DYTable", "boson_mass_width", "build_table", "sample_linear", "sample_mys"]
 

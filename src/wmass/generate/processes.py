@@ -16,7 +16,7 @@ import numpy as np
 
 from wmass.generate.backgrounds import generate_jpsi, generate_qcd, generate_rare, qcd_filter_efficiency
 from wmass.generate.drellyan import DY_PROCESSES, dy_cross_section_pb, generate_dy
-from wmass.generate.events import TruthEvents
+from wmass.truth import TruthEvents
 
 __all__ = ["PROCESSES", "cross_section_pb", "generate_truth"]
 

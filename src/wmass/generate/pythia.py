@@ -5,7 +5,7 @@ grid as the fast generator's nominal set, then a pT-ordered initial-state QCD (+
 the boson its transverse momentum, primordial kT of the beam remnants its non-perturbative part,
 and the final-state QED shower the photons off the muons. Multiparton interactions and
 hadronisation are off (they do not change the boson or the muons at truth level and cost most of
-the time). The result is the same :class:`~wmass.generate.events.TruthEvents` record as the fast
+the time). The result is the same :class:`~wmass.truth.TruthEvents` record as the fast
 generator's, so Pythia samples can replace fast ones wherever a different physics model is wanted
 (the cross-check tests, the pT^V tune, the pseudo-data). Pythia's own models then replace the
 fast generator's: pT^V from the shower (Monash tune defaults: α_s(m_Z) = 0.1365 in the ISR,
@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from wmass.constants import GAMMA_W, GAMMA_Z, M_W, M_Z, SQRT_S
-from wmass.generate.events import N_LEP, TruthEvents
+from wmass.truth import N_LEP, TruthEvents
 from wmass.generate.pythia_record import RECORD_COLUMNS, collins_soper_angles, pt_eta_phi, read_event
 
 __all__ = [

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from wmass.generate.interp import interp
+from wmass.interp import interp
 
 __all__ = ["decay_tau_to_muon"]
 

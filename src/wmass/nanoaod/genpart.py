@@ -15,7 +15,7 @@ import numba
 import numpy as np
 
 from wmass.constants import M_MU
-from wmass.generate.events import TruthEvents
+from wmass.truth import TruthEvents
 
 __all__ = ["FLAG", "build_genpart", "final_muon_index"]
 

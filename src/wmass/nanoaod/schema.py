@@ -21,7 +21,7 @@ import numpy as np
 from wmass.constants import M_MU
 from wmass.detector.identification import ORIGIN_HF, ORIGIN_PROMPT, ORIGIN_TAU
 from wmass.detector.simulate import RecoEvents
-from wmass.generate.events import TruthEvents
+from wmass.truth import TruthEvents
 from wmass.nanoaod.genpart import build_genpart, final_muon_index
 
 __all__ = [

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from wmass.generate.pdfgrid import load_pdf, xfx
+from wmass.theory.pdfgrid import load_pdf, xfx
 
 __all__ = ["PdfWeightTable", "build_pdf_weight_table", "flavour_index", "pdf_weights"]
 

@@ -26,7 +26,7 @@ import numba
 import numpy as np
 from scipy.special import i0e
 
-from wmass.generate.interp import interp_index, interp_one
+from wmass.interp import interp_index, interp_one
 
 __all__ = ["PTV_KEYS", "Q_MAX_GEV", "ptv_density", "ptv_variations", "ptv_weights", "q_cdf_table", "sample_ptv"]
 

@@ -29,7 +29,7 @@ import itertools
 import hist
 import numpy as np
 
-from wmass.analyses.binning import NOMINAL
+from wmass.histograms.binning import NOMINAL
 
 __all__ = ["BINNED_AXES", "MUON_AXES", "OTHER_AXIS", "nuisance_names", "variation"]
 

@@ -1,4 +1,7 @@
-"""Every histogram axis of the analyses, defined only here (DESIGN.md section 5).
+"""Every histogram axis and region of the analyses, defined only here (DESIGN.md section 5).
+
+The η bins are the muon η bins of :mod:`wmass.muon.binning`. Regions: the mw signal region is
+isolated (relative isolation < :data:`ISO_MAX`) and mT > :data:`MT_MIN` (the last mT bin).
 
 mw: η 48 × pT 30 in [26, 56] GeV × charge, plus isolation pass/fail × mT [0, 20, 40, ∞] for the
 nonprompt (extended ABCD) regions. W-like: η 48 × pT 34 in [26, 60] GeV × charge. Dilepton:
@@ -13,11 +16,15 @@ from collections.abc import Sequence
 import hist
 import numpy as np
 
+from wmass.muon.binning import ETA_MAX, N_ETA_BINS
+
 __all__ = [
-    "ETA_BINS",
-    "ETA_MAX",
+    "ISO_MAX",
     "MT_EDGES",
+    "MT_MIN",
     "NOMINAL",
+    "REGIONS",
+    "region_selection",
     "charge_axis",
     "dilepton_axes",
     "eta_axis",
@@ -31,23 +38,27 @@ __all__ = [
     "wlike_axes",
 ]
 
-#: Muon acceptance |η| < 2.4 and the 48 η bins of the fit (and of the calibration, efficiencies).
-ETA_MAX = 2.4
-ETA_BINS = 48
 #: mT bin edges (GeV) of the nonprompt regions; the signal region is the last bin (mT > 40).
 MT_EDGES = (0.0, 20.0, 40.0, np.inf)
+#: Lower mT edge (GeV) of the mw signal region: the last mT bin.
+MT_MIN = MT_EDGES[-2]
+#: Isolation cut: relative PF isolation (ΔR = 0.4) below this passes (signal region, passIso = True).
+ISO_MAX = 0.15
 #: Name of the first entry of every systematic axis (the unvaried prediction).
 NOMINAL = "nominal"
+#: Named regions: (axis, value) pairs, each selecting the one bin of that axis holding the value.
+#: ``signal``: the mw signal region, isolated and mT > MT_MIN (the nonprompt ABCD's region D).
+REGIONS: dict[str, tuple[tuple[str, bool | float], ...]] = {"signal": (("passIso", True), ("mt", MT_MIN))}
 
 
 def eta_axis(name: str = "eta") -> hist.axis.Regular:
     """48 η bins of width 0.1 in [-2.4, 2.4]."""
-    return hist.axis.Regular(ETA_BINS, -ETA_MAX, ETA_MAX, name=name, label=r"$\eta^{\mu}$")
+    return hist.axis.Regular(N_ETA_BINS, -ETA_MAX, ETA_MAX, name=name, label=r"$\eta^{\mu}$")
 
 
 def other_eta_axis() -> hist.axis.Integer:
     """Per-muon groups of two-muon events (W-like): −1 = the base muon's own entries, i = the other muon's η bin."""
-    return hist.axis.Integer(-1, ETA_BINS, underflow=False, overflow=False, name="otherEta",
+    return hist.axis.Integer(-1, N_ETA_BINS, underflow=False, overflow=False, name="otherEta",
                              label=r"$\eta$ bin of the other muon (−1: the muon of the base axes)")
 
 
@@ -97,3 +108,8 @@ def syst_axis(name: str, labels: Sequence[str]) -> hist.axis.StrCategory:
     if not labels or labels[0] != NOMINAL:
         raise ValueError(f"systematic axis {name!r} must start with {NOMINAL!r}, got {list(labels)[:3]}")
     return hist.axis.StrCategory(list(labels), name=name, label=name, growth=False)
+
+
+def region_selection(h: hist.Hist, region: str) -> dict[str, int]:
+    """The hist indexing dict (axis name → bin index) that selects ``region`` of :data:`REGIONS` in ``h``."""
+    return {axis: int(h.axes[axis].index(value)) for axis, value in REGIONS[region]}

@@ -1,4 +1,5 @@
-"""The η binning of every per-η detector parameter (curvature biases, resolution): defined only here.
+"""The muon η binning, defined only here: the acceptance, the per-η detector parameters
+(curvature biases, resolution), the calibration, the efficiency cells and the fit's η axis.
 
 48 bins of width 0.1 in [-2.4, 2.4], the granularity of the CMS calibration and of the m_W fit.
 Parameters are given in the config as polynomial coefficients in η and evaluated at the bin
@@ -13,9 +14,9 @@ import numpy as np
 
 __all__ = ["ETA_MAX", "N_ETA_BINS", "binned", "eta_bin", "eta_centres", "eta_edges", "per_bin", "poly_in_eta"]
 
-#: Tracker (and analysis) acceptance |η| < 2.4.
+#: Tracker (and analysis) acceptance |η| < 2.4 of every muon.
 ETA_MAX = 2.4
-#: Number of η bins of the per-η parameters.
+#: Number of η bins (per-η parameters, calibration and efficiency cells, the fit's η axis).
 N_ETA_BINS = 48
 
 

@@ -21,6 +21,7 @@ wildcard_constraints:
     sample=SAMPLE_PATTERN,
     chunk=r"\d+",
     analysis="|".join(ANALYSES),
+    fit="|".join(FITS),
 
 
 rule all:

@@ -57,3 +57,74 @@ def assert_branches_on_disk(on_disk: dict, branches: dict) -> None:
         for field in fields:
             key = name if field is None else f"{name}_{field}"
             assert ak.array_equal(on_disk[key], mem if field is None else mem[field]), key
+
+
+def h5_digest(path: Path) -> str:
+    """SHA-256 of every dataset of an HDF5 file (name, dtype, shape, bytes); attributes (provenance) left out."""
+    import hashlib
+
+    import h5py
+    import numpy as np
+
+    sha = hashlib.sha256()
+
+    def visit(name: str, obj: object) -> None:
+        if isinstance(obj, h5py.Dataset):
+            data = obj[()]
+            sha.update(f"{name}|{obj.dtype}|{obj.shape}|".encode())
+            if obj.dtype.kind == "O":
+                sha.update(repr(np.asarray(data).tolist()).encode())
+            else:
+                sha.update(np.ascontiguousarray(data).tobytes())
+
+    with h5py.File(path, "r") as f:
+        f.visititems(visit)
+    return sha.hexdigest()
+
+
+def fit_numbers(result: dict) -> dict:
+    """The numbers of a result.json that a refactoring must not change (values as written, blinded or not).
+
+    The nuisances of interest in full; the other parameters by their names' digest and the sums of
+    their values, squared values and errors (a change of any one of them changes a sum).
+    """
+    import hashlib
+
+    import numpy as np
+
+    params = result["parameters"]
+    other = [p for p in params if p.get("kind") != "noi"]
+    values = np.array([p.get("value", 0.0) for p in other], dtype=float)
+    errors = np.array([p.get("error", 0.0) for p in other], dtype=float)
+    return {
+        "noi": {p["name"]: [p.get("value"), p.get("error")] for p in params if p.get("kind") == "noi"},
+        "parameters": {"names_sha256": hashlib.sha256("\n".join(p["name"] for p in other).encode()).hexdigest(),
+                       "n": len(other), "sum_value": float(values.sum()), "sum_value2": float((values**2).sum()),
+                       "sum_error": float(errors.sum())},
+        "nll": result["minimizer"]["nll"],
+        "gof": {k: result["gof"][k] for k in ("chi2", "ndf", "p_value")},
+        "impacts": result.get("impacts"),
+        "global_impacts": result.get("global_impacts"),
+    }
+
+
+def report_tables(index_html: str) -> list[str]:
+    """The HTML tables of the report, in order."""
+    return re.findall(r"<table.*?</table>", index_html, re.S)
+
+
+def run_outputs(work: Path) -> dict:
+    """What a workflow run produced, reduced to what must not change: digests of the merged histograms and
+    fit inputs, the numbers of every fit, the report's tables."""
+    import json
+
+    out: dict = {"hists": {}, "fitinputs": {}, "fits": {}}
+    for path in sorted((work / "hists").glob("*/*.h5")):
+        out["hists"][f"{path.parent.name}/{path.name}"] = h5_digest(path)
+    for path in sorted((work / "fit").glob("*/input.h5")):
+        out["fitinputs"][path.parent.name] = h5_digest(path)
+    for path in sorted((work / "fit").glob("*/result.json")):
+        out["fits"][path.parent.name] = fit_numbers(json.loads(path.read_text()))
+    index = work / "report" / "index.html"
+    out["report_tables"] = report_tables(index.read_text()) if index.is_file() else []
+    return out

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from wmass import constants
+from wmass import constants, registry
 from wmass.blinding import noi_offset, stage_of_fit
 from wmass.config import load_config
 from tests.helpers import TINY_BLINDED_CONFIG, planned_jobs
 
-FITS = ("dilepton", "wlike", "wlike_flipped", "mw")
+FITS = registry.fit_names()
 TEXT_SUFFIXES = {".json", ".log", ".html", ".yaml", ".txt", ".tsv", ".md", ".css", ".js", ".svg"}
 
 
@@ -37,8 +37,8 @@ def blinded_numbers(work: Path) -> dict[str, dict[str, float]]:
         (p,) = [p for p in doc["parameters"] if p["kind"] == "noi"]
         assert p["blinded"] and doc["blinded"]
         off = noi_offset(cfg["blinding"], stage_of_fit(fit), units)(p["name"])
-        boson = "w" if fit == "mw" else "z"
-        nominal = (cfg["generator"][boson]["mass_gev"] or (constants.M_W if fit == "mw" else constants.M_Z)) * 1e3
+        is_w = registry.fit(fit).boson == "W"
+        nominal = (cfg["generator"]["w" if is_w else "z"]["mass_gev"] or (constants.M_W if is_w else constants.M_Z)) * 1e3
         out[fit] = {"raw": p["value"] - off, "offset": off, "units": units, "nominal_mev": nominal}
     return out
 

@@ -6,7 +6,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from wmass.analyses import base_analysis, make_processor
+from wmass import registry
+from wmass.analyses import make_processor
 from wmass.analyses.options import Options
 from wmass.analyses.runner import run_processor
 
@@ -27,4 +28,4 @@ def test_flipped_split_keeps_the_other_muon(tiny_workflow_run):
         a, b = counts["wlike"][..., q].sum(), counts["wlike_flipped"][..., q].sum()
         assert a > 100 and b > 100
         assert abs(a - b) < 5 * np.sqrt(a + b), (q, a, b)
-    assert base_analysis("wlike_flipped") == "wlike" and base_analysis("mw") == "mw"
+    assert registry.analysis("wlike_flipped").layout == "wlike" and registry.analysis("mw").layout == "mw"

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from tests.helpers import copy_workflow, planned_jobs
-from wmass.analyses import base_analysis
+from wmass import registry
 from wmass.config import sample_layout, validate_config
 from wmass.histograms.io import read_hists
 
@@ -43,7 +43,7 @@ TINY_BLINDED = ("--config", "size=tiny", "unblinding={through: none}")
 
 
 def analysed_samples(cfg: dict, analysis: str) -> list[str]:
-    wanted = set(cfg["fitinput"]["processes"][base_analysis(analysis)]) | {"data"}
+    wanted = set(cfg["fitinput"]["processes"][registry.analysis(analysis).layout]) | {"data"}
     return [s for s in cfg["samples"] if cfg["samples"][s]["process"] in wanted]
 
 

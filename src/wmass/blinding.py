@@ -1,11 +1,13 @@
 """Blinding of the measured masses (DESIGN.md section 8).
 
-Each unblinding stage (``dilepton``: m_Z from m_μμ; ``wlike``: m_Z from single muons of Z events,
-both charge splits; ``mw``: m_W) has its own secret offset, derived from the configuration's
+Each unblinding stage of :mod:`wmass.registry` (``dilepton``: m_Z from m_μμ; ``wlike``: m_Z from
+single muons of Z events, both charge splits; ``mw``: m_W) has its own secret offset, derived from the configuration's
 ``blinding.secret`` string with HMAC-SHA256 keyed by the secret over "<stage>/<parameter>". Its
 magnitude is uniform in [½, 1] × ``blinding.range_mev`` (so it is never negligibly small), its
 sign is another bit of the same digest. The two W-like fits share one offset, so their blinded
-values can be compared with each other before unblinding.
+values can be compared with each other before unblinding. A fit that the registry declares
+unblinded (``Fit.stage`` None: calibration-type fits) has no offset; a fit the registry does not
+know is blinded with an offset of its own (fail-safe: nothing unknown comes out unblinded).
 
 Until a stage is unblinded, every value of its mass parameter that leaves the fit is
 raw + offset; the raw value and the offset themselves are written nowhere (no file, log, figure or
@@ -20,15 +22,16 @@ import hmac
 from collections.abc import Callable, Mapping
 from typing import Any
 
-__all__ = ["FIT_STAGE", "noi_offset", "offset_mev", "stage_of_fit"]
+from wmass import registry
 
-#: The unblinding stage each fit belongs to (its blinding offset and its gate).
-FIT_STAGE: dict[str, str] = {"dilepton": "dilepton", "wlike": "wlike", "wlike_flipped": "wlike", "mw": "mw"}
+__all__ = ["fit_offset", "noi_offset", "offset_mev", "stage_of_fit"]
 
 
-def stage_of_fit(fit: str) -> str:
-    """The unblinding stage of ``fit`` (an analysis name); an unknown fit is its own stage."""
-    return FIT_STAGE.get(fit, fit)
+def stage_of_fit(fit: str) -> str | None:
+    """The blinding stage of ``fit``: its registry stage, None when declared unblinded, itself when unknown."""
+    if fit not in registry.FITS:
+        return fit
+    return registry.fit(fit).stage
 
 
 def offset_mev(secret: str, stage: str, parameter: str, range_mev: float) -> float:
@@ -59,3 +62,9 @@ def noi_offset(blinding: Mapping[str, Any], stage: str, units_mev: float) -> Cal
         return offset_mev(blinding["secret"], stage, name, float(blinding["range_mev"])) / units_mev
 
     return offset
+
+
+def fit_offset(blinding: Mapping[str, Any], fit: str, units_mev: float) -> Callable[[str], float] | None:
+    """The offset function of ``fit``'s nuisances of interest, or None when the fit is unblinded by declaration."""
+    stage = stage_of_fit(fit)
+    return None if stage is None else noi_offset(blinding, stage, units_mev)

@@ -37,11 +37,15 @@ def _fits(cfg: Mapping[str, Any]) -> list[str]:
         except (json.JSONDecodeError, KeyError):
             lines.append(f"  {fit:14s} unreadable ({path})")
             continue
-        unblinded = Path(cfg["paths"]["unblind"]) / stage_of_fit(fit) / "unblinded.json"
-        results = json.loads(unblinded.read_text())["results"].get(fit, {}) if unblinded.is_file() else {}
+        stage = stage_of_fit(fit)
+        unblinded = Path(cfg["paths"]["unblind"]) / str(stage) / "unblinded.json"
+        results = json.loads(unblinded.read_text())["results"].get(fit, {}) if stage and unblinded.is_file() else {}
         for p in noi:
             r = results.get(p["name"])
-            value = f"m = {r['mass_mev']:.1f}" if r else "m = blinded"
+            if stage is None:  # unblinded by declaration: the fitted shift as it is
+                value = f"{p['name']} = {p['value'] * units:+.1f}"
+            else:
+                value = f"m = {r['mass_mev']:.1f}" if r else "m = blinded"
             lines.append(f"  {fit:14s} {value} ± {p['error'] * units:.1f} MeV, {doc['minimizer']['status']}, "
                          f"GoF p = {doc['gof']['p_value']:.3f}  ({path})")
     return lines

@@ -14,8 +14,9 @@ config hash). An open gate also writes ``unblinded.json`` with the stage's unbli
 refused gate removes a stale one. A refused check of the stage's *own* fits never states their
 mass: before the gate opens, only the previous (already unblinded) stage's values appear.
 
-Adding a stage is one entry of :data:`STAGES` (its fits, the stage before it, the reference its
-predecessor is checked against) plus, in the workflow, its fits; the gate rule is generated.
+The stages, their fits and references are declared in :mod:`wmass.registry`: adding a stage is one
+entry of ``registry.STAGES`` (the stage before it, the reference its predecessor is checked
+against) plus the fits that name it; the workflow generates its gate rule.
 """
 
 from __future__ import annotations
@@ -30,61 +31,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from wmass import constants
+from wmass import constants, registry
 from wmass.blinding import noi_offset
 from wmass.config import config_hash, stage_hash, without_hidden
 from wmass.errors import InputError
 from wmass.io import write_json
+from wmass.registry import STAGES, Stage
 
 __all__ = ["Check", "GateDecision", "STAGES", "Stage", "evaluate_gate", "gate_hash", "open_gate", "stage"]
-
-
-@dataclass(frozen=True)
-class Reference:
-    """A reference mass (GeV) with its uncertainty, against which a finished stage is checked."""
-
-    label: str
-    mass_gev: float
-    error_gev: float
-
-
-@dataclass(frozen=True)
-class Stage:
-    """One unblinding stage: the fits it opens, the stage before it and the reference that stage meets."""
-
-    name: str
-    fits: tuple[str, ...]
-    boson: str
-    previous: str | None = None
-    #: reference the *previous* stage's masses must be consistent with for this gate to open
-    previous_reference: Reference | None = None
-
-
-LEP_MZ = Reference("m_Z(LEP)", constants.M_Z_LEP, constants.M_Z_LEP_ERR)
-PDG_MZ = Reference("m_Z(PDG)", constants.M_Z, constants.M_Z_ERR)
-
-#: The stages in unblinding order.
-STAGES: tuple[Stage, ...] = (
-    Stage("dilepton", ("dilepton",), "Z"),
-    Stage("wlike", ("wlike", "wlike_flipped"), "Z", previous="dilepton", previous_reference=LEP_MZ),
-    Stage("mw", ("mw",), "W", previous="wlike", previous_reference=PDG_MZ),
-)
-
-
-def stage(name: str) -> Stage:
-    """The stage called ``name``."""
-    for s in STAGES:
-        if s.name == name:
-            return s
-    raise InputError(f"no unblinding stage {name!r}; stages: {', '.join(s.name for s in STAGES)}")
-
-
-def stages_through(last: str) -> list[Stage]:
-    """The stages up to and including ``last`` (none for ``"none"``)."""
-    if last == "none":
-        return []
-    names = [s.name for s in STAGES]
-    return list(STAGES[: names.index(stage(last).name) + 1])
 
 
 def gate_hash(cfg: Mapping[str, Any]) -> str:
@@ -241,3 +195,18 @@ def open_gate(cfg: Mapping[str, Any], decision: GateDecision, unblind_dir: str |
         unblinded.unlink(missing_ok=True)
     write_json(out / "gate.json", doc)
     return doc
+
+
+def stage(name: str) -> Stage:
+    """The unblinding stage called ``name`` (an InputError naming the stages when there is none)."""
+    try:
+        return registry.stage(name)
+    except registry.RegistryError as exc:
+        raise InputError(str(exc)) from None
+
+
+def stages_through(last: str) -> list[Stage]:
+    """The stages up to and including ``last`` (none for ``"none"``)."""
+    if last != "none":
+        stage(last)
+    return registry.stages_through(last)

@@ -4,9 +4,8 @@ from pathlib import Path
 
 from snakemake.utils import validate
 
-from wmass.analyses import ANALYSES, base_analysis
+from wmass import registry
 from wmass.config import ConfigError, sample_layout, stage_hash, validate_config, write_resolved
-from wmass.unblinding import STAGES as UNBLIND_STAGES
 from wmass.unblinding import gate_hash, stages_through
 
 # Schema validation (also fills defaults), then the package's cross-checks: the CLI runs the same.
@@ -21,7 +20,10 @@ LOGS = PATHS["logs"]
 # Every rule hands this file to the CLI; it is rewritten only when the configuration changes.
 RESOLVED_CONFIG = write_resolved(config, f"{PATHS['results']}/config.yaml")
 LAYOUTS = {name: sample_layout(config, name) for name in config["samples"]}
-ANALYSES = list(ANALYSES)
+# What exists comes from the registry (wmass.registry): analyses, fits, unblinding stages.
+ANALYSES = list(registry.analysis_names())
+FITS = list(registry.fit_names())
+UNBLIND_STAGES = registry.STAGES
 SAMPLE_PATTERN = "|".join(sorted(config["samples"]))
 # The conda environment of all rules (cluster users: --sdm conda); `make` uses .venv instead.
 CONDA_ENV = "../../envs/wmass.yaml"
@@ -41,7 +43,7 @@ def all_nano_files():
 
 def analysis_samples(analysis):
     """Samples an analysis histograms: the data and the processes of its fit (fitinput.processes)."""
-    wanted = set(config["fitinput"]["processes"][base_analysis(analysis)]) | {"data"}
+    wanted = set(config["fitinput"]["processes"][registry.analysis(analysis).layout]) | {"data"}
     return [s for s, lay in LAYOUTS.items() if lay.process in wanted]
 
 
@@ -64,7 +66,7 @@ def final_outputs():
     """Targets of the default target: every fit, the gates through unblinding.through, the report."""
     return (
         all_nano_files()
-        + [f"{PATHS['fit']}/{a}/result.json" for a in ANALYSES]
+        + [f"{PATHS['fit']}/{f}/result.json" for f in FITS]
         + [gate_file(s.name) for s in TRIED_STAGES]
         + [f"{PATHS['report']}/index.html"]
     )

@@ -4,8 +4,8 @@
 
 rule report:
     input:
-        results=[f"{PATHS['fit']}/{a}/result.json" for a in ANALYSES],
-        yields=[f"{PATHS['fit']}/{a}/yields.h5" for a in ANALYSES],
+        results=[f"{PATHS['fit']}/{f}/result.json" for f in FITS],
+        yields=[f"{PATHS['fit']}/{f}/yields.h5" for f in FITS],
         gates=[gate_file(s.name) for s in TRIED_STAGES],
     output:
         f"{PATHS['report']}/index.html",

@@ -7,7 +7,6 @@ import sys
 import click
 
 from wmass.config import load_config
-from wmass.generate.chunk import generate_chunk
 
 __all__ = ["generate"]
 
@@ -19,6 +18,8 @@ __all__ = ["generate"]
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Output .root file (sidecar: .json beside).")
 def generate(config_path: str, sample: str, chunk: int, out: str) -> None:
     """Generate chunk CHUNK of SAMPLE: truth → detector → NanoAOD (OUT) + sidecar (OUT with .json)."""
+    from wmass.generate.chunk import generate_chunk
+
     cfg = load_config(config_path)
     meta = generate_chunk(cfg, sample, chunk, out, argv=sys.argv)
     click.echo(f"{out}: {meta['n_events']} events of {sample} chunk {chunk} (sum_w {meta['sum_w']:.6g}, "

@@ -7,15 +7,14 @@ from typing import Any
 
 import click
 
-from wmass.analyses import ANALYSES
+from wmass import registry
 from wmass.config import load_config, sample_layout, stage_hash
 from wmass.errors import InputError
 from wmass.provenance import provenance
 
 __all__ = ["histogram", "merge"]
 
-#: Processes that carry the generator's theory weight arrays (V-boson simulation).
-THEORY_PROCESSES = ("wplus", "wminus", "zmumu", "wtaunu", "ztautau")
+ANALYSES = registry.analysis_names()
 
 
 @click.command("histogram")
@@ -37,7 +36,7 @@ def histogram(config_path: str, analysis: str, sample: str, chunk: int, input_pa
     layout.chunk_events(chunk)  # refuses a chunk index outside the sample
     block = cfg["histogram"]
     is_mc = layout.process != "data"
-    opts = options_from_config(cfg, is_mc=is_mc, theory=layout.process in THEORY_PROCESSES,
+    opts = options_from_config(cfg, is_mc=is_mc, theory=registry.process(layout.process).theory,
                                weight_scale=file_weight_scale(input_path, is_mc) if _exists(input_path) else 1.0,
                                weight_labels=_sidecar_labels(input_path))
     result = run_processor(make_processor(analysis, opts), [input_path], dataset=sample, executor=block["executor"],

@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from wmass import registry
 from wmass.config import load_config
 
 __all__ = ["unblind"]
@@ -15,7 +16,7 @@ REFUSED = 3
 
 
 @click.command("unblind")
-@click.argument("stage_name", metavar="STAGE", type=click.Choice(["dilepton", "wlike", "mw"]))
+@click.argument("stage_name", metavar="STAGE", type=click.Choice(registry.stage_names()))
 @click.option("--config", "config_path", required=True, type=click.Path(dir_okay=False), help="Resolved configuration.")
 @click.option("--fit-dir", type=click.Path(file_okay=False), default=None, help="Fit results (default: paths.fit).")
 @click.option("--unblind-dir", type=click.Path(file_okay=False), default=None, help="Gate files (default: paths.unblind).")

@@ -1,5 +1,5 @@
 """The HTML report of the analysis (``wmass report``): figures and tables of the fits and the unblinding gates."""
 
-from wmass.report.build import FITS, build_report
+from wmass.report.build import build_report
 
-__all__ = ["FITS", "build_report"]
+__all__ = ["build_report"]

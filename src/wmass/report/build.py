@@ -16,15 +16,14 @@ from typing import Any
 
 import numpy as np
 
+from wmass import registry
+from wmass.blinding import stage_of_fit
 from wmass.report import figures, tables
 from wmass.report.html import figure, page, section
-from wmass.report.load import FIT_STAGE, FitData, Gate, load_fit, load_gates
+from wmass.report.load import FitData, Gate, load_fit, load_gates
 from wmass.report.references import MW_REFERENCES
 
-__all__ = ["FITS", "build_report"]
-
-#: The fits of the report, in unblinding order.
-FITS = ("dilepton", "wlike", "wlike_flipped", "mw")
+__all__ = ["build_report"]
 N_PULLS, N_IMPACTS, N_CORR = 40, 30, 20
 _AXIS_LABELS = {"eta": r"Muon $\eta$", "pt": r"Muon $p_{T}$ (GeV)", "mll": r"$m_{\mu\mu}$ (GeV)",
                 "etaFwd": r"$\eta$ of the forward muon", "charge": "Muon charge"}
@@ -164,8 +163,9 @@ def _ranked(fd: FitData, out: Path) -> list[str]:
 
 
 def _summary_figure(fits: Sequence[FitData], out: Path) -> list[str]:
-    """The m_W summary plot; the mw row is "blinded" unless its stage is open."""
-    mw = next((fd for fd in fits if fd.name == "mw"), None)
+    """The m_W summary plot of the (first) blinded W-mass fit; "blinded" unless its stage is open."""
+    mw = next((fd for fd in fits if fd.name in registry.FITS and registry.fit(fd.name).boson == "W"
+               and registry.fit(fd.name).blinded), None)
     this, err = None, None
     if mw is not None and mw.present:
         nois = [p for p in mw.parameters() if p.get("kind") == "noi"]
@@ -203,13 +203,14 @@ def _gates_summary(gates: dict[str, Gate]) -> str:
 
 
 def _fit_section(fd: FitData, out: Path) -> str:
-    title = f"{tables.TITLES.get(fd.name, fd.name)} [{fd.name}]"
+    title = f"{tables.title(fd.name)} [{fd.name}]"
     if not fd.present:
         return section(fd.name, title, ["<p>Not run (no result.json).</p>"])
     lumi = fd.lumi_pb
-    stage = FIT_STAGE.get(fd.name, "?")
-    parts = [f"<p>Unblinding stage: {html.escape(stage)}; "
-             f"{'unblinded' if fd.unblinded else 'blinded: the mass value is not shown'}.</p>",
+    stage = stage_of_fit(fd.name)
+    status = ("Unblinded by declaration (no unblinding stage)" if stage is None
+              else f"Unblinding stage: {stage}; " + ("unblinded" if fd.unblinded else "blinded: the mass value is not shown"))
+    parts = [f"<p>{html.escape(status)}.</p>",
              "<h3>Distributions</h3>", *_distributions(fd, out, lumi),
              "<h3>Pulls and constraints</h3>", *_pulls(fd, out),
              "<h3>Impacts and correlations</h3>", *_ranked(fd, out)]
@@ -222,7 +223,7 @@ def _fit_section(fd: FitData, out: Path) -> str:
 def _render(config: dict[str, Any], out: Path, fit_dir: Path, unblind_dir: Path) -> str:
     figures.style()
     gates = load_gates(unblind_dir)
-    fits = [load_fit(fit_dir, name, gates) for name in FITS]
+    fits = [load_fit(fit_dir, name, gates) for name in registry.fit_names()]
     body = [
         section("summary", "Summary", [
             "<p>End-to-end reproduction of the CMS W-mass analysis (after CMS-PAS-SMP-23-002) on simulated "

@@ -2,7 +2,8 @@
 
 Blinding is enforced here, once: the value (and pull, signal strength) of every blinded parameter
 and of every noi is removed from the loaded result.json, and the fitted ``x`` of cov.h5 is never
-read. A noi's value reaches the report only from its stage's ``unblinded.json``.
+read. A noi's value reaches the report only from its stage's ``unblinded.json``, or, for a fit the
+registry declares unblinded (no stage), from its result.json.
 """
 
 from __future__ import annotations
@@ -15,12 +16,11 @@ from typing import Any
 import h5py
 import numpy as np
 
-from wmass.unblinding import STAGES
+from wmass import registry
+from wmass.blinding import stage_of_fit
+from wmass.registry import STAGES
 
-__all__ = ["FIT_STAGE", "FitData", "Gate", "load_fit", "load_gates"]
-
-#: The unblinding stage of each fit.
-FIT_STAGE: dict[str, str] = {fit: st.name for st in STAGES for fit in st.fits}
+__all__ = ["FitData", "Gate", "load_fit", "load_gates"]
 
 
 @dataclass
@@ -87,9 +87,10 @@ def load_gates(unblind_dir: str | Path) -> dict[str, Gate]:
                           _json(base / st.name / "unblinded.json")) for st in STAGES}
 
 
-def _scrub(doc: dict[str, Any]) -> tuple[dict[str, Any], set[str]]:
-    """result.json without the values of blinded parameters and nois."""
-    hidden = {p["name"] for p in doc.get("parameters", []) if p.get("blinded") or p.get("kind") == "noi"}
+def _scrub(doc: dict[str, Any], blinded: bool = True) -> tuple[dict[str, Any], set[str]]:
+    """result.json without the values of blinded parameters and (for a blinded fit) of its nois."""
+    hidden = {p["name"] for p in doc.get("parameters", [])
+              if p.get("blinded") or (blinded and p.get("kind") == "noi")}
     hidden |= set(doc.get("blinded_parameters", []))
     params = []
     for p in doc.get("parameters", []):
@@ -129,10 +130,15 @@ def load_fit(fit_dir: str | Path, name: str, gates: dict[str, Gate]) -> FitData:
     if doc is None:
         return fd
     fd.present = True
-    fd.result, fd.hidden = _scrub(doc)
-    gate = gates.get(FIT_STAGE.get(name, ""))
+    stage = stage_of_fit(name)
+    fd.result, fd.hidden = _scrub(doc, blinded=stage is not None)
+    gate = gates.get(stage or "")
     if gate is not None and gate.unblinded is not None:
         fd.unblinded = dict((gate.unblinded.get("results") or {}).get(name, {}))
+    elif stage is None:  # unblinded by declaration: the fitted values as they are
+        fd.unblinded = {p["name"]: {"shift_mev": p["value"] * fd.units_mev, "error_mev": p["error"] * fd.units_mev,
+                                    "mass_mev": None}
+                        for p in fd.parameters() if p.get("kind") == "noi" and "value" in p}
     if (path / "cov.h5").is_file():
         with h5py.File(path / "cov.h5", "r") as f:  # never read f["x"]: it holds the blinded values
             fd.names = [s.decode() if isinstance(s, bytes) else str(s) for s in f["names"][...]]

@@ -13,14 +13,16 @@ from typing import Any
 
 import numpy as np
 
+from wmass import registry
 from wmass.report.load import FitData, Gate
 
 __all__ = ["table", "fmt", "mass_table", "impacts_table", "nuisance_table", "gof_table", "status_table",
-           "gate_table", "group_pull_table", "group_pull_summary", "TITLES"]
+           "gate_table", "group_pull_table", "group_pull_summary", "title"]
 
-#: What each fit measures.
-TITLES = {"dilepton": "m_Z (dilepton)", "wlike": "W-like m_Z", "wlike_flipped": "W-like m_Z (flipped charge split)",
-          "mw": "m_W"}
+
+def title(fit: str) -> str:
+    """What ``fit`` measures (its registry title; the name itself for a fit the registry does not know)."""
+    return registry.FITS[fit].title if fit in registry.FITS else fit
 
 
 def fmt(v: float | None, digits: int = 1) -> str:
@@ -50,7 +52,7 @@ def mass_table(fits: Sequence[FitData]) -> str:
     rows = []
     for fd in fits:
         if not fd.present:
-            rows.append([fd.name, TITLES.get(fd.name, fd.name), "–", "not run", "–", "–", "–"])
+            rows.append([fd.name, title(fd.name), "–", "not run", "–", "–", "–"])
             continue
         asimov = (fd.result.get("asimov") or {}).get("errors", {})
         for p in _noi_params(fd):
@@ -62,7 +64,7 @@ def mass_table(fits: Sequence[FitData]) -> str:
                 err = u["error_mev"]
             else:
                 mass, shift = "blinded", "blinded"
-            rows.append([fd.name, TITLES.get(fd.name, fd.name), p["name"], mass, shift, fmt(err),
+            rows.append([fd.name, title(fd.name), p["name"], mass, shift, fmt(err),
                          fmt(None if exp is None else exp * fd.units_mev)])
     return table(["Fit", "Measures", "Parameter", "Mass (MeV)", "Shift from reference (MeV)", "Uncertainty (MeV)",
                   "Expected uncertainty (MeV, Asimov)"], rows, "masses")
@@ -87,7 +89,7 @@ def impacts_table(fits: Sequence[FitData], key: str = "impacts") -> str:
     groups = sorted({g for d in data for g in d}, key=lambda g: -max(d.get(g, 0.0) for d in data))
     rows = [["Total"] + [fmt(p["error"] * fd.units_mev) for fd, p in cols]]
     rows += [[g] + [fmt(d.get(g), 2) for d in data] for g in groups]
-    header = ["Group"] + [f"{TITLES.get(fd.name, fd.name)} [{fd.name}]" for fd, _ in cols]
+    header = ["Group"] + [f"{title(fd.name)} [{fd.name}]" for fd, _ in cols]
     return table(header, rows, "impacts")
 
 

@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from wmass.config import load_config, sample_layout  # noqa: E402
+from wmass.detector.params import DetectorParams  # noqa: E402
 from wmass.detector.simulate import simulate  # noqa: E402
 from wmass.generate.chunk import STREAM_DETECTOR, STREAM_TRUTH  # noqa: E402
 from wmass.generate.memory import keep_freed_memory  # noqa: E402
@@ -68,7 +69,8 @@ def bench_sample(cfg: dict, sample: str, n: int, tmp: Path, generate_truth) -> d
     c0 = _clock()
     truth = generate_truth(process, n, 0, chunk_rng(seed, sample, 0, STREAM_TRUTH), cfg["generator"])
     c1 = _clock()
-    reco = simulate(truth, cfg["detector"], process, chunk_rng(seed, sample, 0, STREAM_DETECTOR))
+    reco = simulate(truth, DetectorParams.from_config(cfg["detector"]), process,
+                    chunk_rng(seed, sample, 0, STREAM_DETECTOR))
     c2 = _clock()
     ones = np.ones(n, dtype=np.uint32)
     branches = merge_branches(reco_branches(reco, ones, ones, truth.event), gen_branches(truth, reco, process))

@@ -2,15 +2,17 @@
 
 import numpy as np
 import pytest
-from tests.synthetic import make_truth
 
+from tests.synthetic import make_truth
 from wmass.config import load_config
-from wmass.muon.binning import N_ETA_BINS, eta_bin, eta_centres, per_bin
-from wmass.detector.curvature import CurvatureBias, Resolution, biased_pt, reconstruct_pt, relative_resolution
-from wmass.detector.simulate import simulate
-from wmass.generate.pseudodata import deep_merge
-from wmass.detector.trigger import pair_mass
 from wmass.constants import M_MU
+from wmass.detector.curvature import reconstruct_pt
+from wmass.detector.params import DetectorParams
+from wmass.detector.simulate import simulate
+from wmass.detector.trigger import pair_mass
+from wmass.generate.pseudodata import deep_merge
+from wmass.muon.binning import N_ETA_BINS, eta_bin, eta_centres, per_bin
+from wmass.muon.curvature import CurvatureBias, biased_pt, relative_resolution
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +41,7 @@ def test_binning_and_polynomial():
 
 def test_resolution_sizes(cfg):
     """~1% at 40 GeV in the barrel, 2-3% at |η| = 2.4, and the smearing follows the formula."""
-    res = Resolution.from_config(cfg["detector"]["resolution"])
+    res = DetectorParams.from_config(cfg["detector"]).resolution
     barrel = relative_resolution(np.array([40.0]), np.array([0.05]), res)[0]
     forward = relative_resolution(np.array([40.0]), np.array([2.35]), res)[0]
     assert 0.007 < barrel < 0.012
@@ -73,11 +75,12 @@ def test_z_peak_moves_as_bias_predicts(cfg, which):
     det = cfg["detector"] if which == "simulation" else deep_merge(cfg["detector"], cfg["pseudodata"]["detector"])
     unbiased = deep_merge(det, {"curvature": {"A": [0.0], "epsilon": [0.0], "M": [0.0]}})
     truth = make_truth("zmumu", 30000, seed=7)
-    m_b, sel = _z_mass(simulate(truth, det, "zmumu", np.random.default_rng(5)), truth)
-    m_0, sel0 = _z_mass(simulate(truth, unbiased, "zmumu", np.random.default_rng(5)), truth)
+    params, params0 = DetectorParams.from_config(det), DetectorParams.from_config(unbiased)
+    m_b, sel = _z_mass(simulate(truth, params, "zmumu", np.random.default_rng(5)), truth)
+    m_0, sel0 = _z_mass(simulate(truth, params0, "zmumu", np.random.default_rng(5)), truth)
     assert np.array_equal(sel, sel0)
     measured = np.mean(m_b[sel] / m_0[sel] - 1.0)
-    expected = np.mean(_analytic_shift(truth, CurvatureBias.from_config(det["curvature"]))[sel])
+    expected = np.mean(_analytic_shift(truth, params.curvature)[sel])
     assert measured == pytest.approx(expected, abs=2e-6)
     shift_mev = expected * 91187.6
     assert (-25 < shift_mev < -5) if which == "simulation" else (-60 < shift_mev < -25)
@@ -86,7 +89,7 @@ def test_z_peak_moves_as_bias_predicts(cfg, which):
 def test_jpsi_and_z_see_different_biases(cfg):
     """The ε (energy loss) term weighs ~10× more at J/ψ momenta than at Z momenta."""
     det = deep_merge(cfg["detector"], cfg["pseudodata"]["detector"])
-    bias = CurvatureBias.from_config(det["curvature"])
+    bias = DetectorParams.from_config(det).curvature
     acc = lambda t: t.mu_valid.all(1) & (np.abs(t.mu_eta) < 2.4).all(1)  # noqa: E731
     z, j = make_truth("zmumu", 20000, seed=1), make_truth("jpsi", 20000, seed=2)
     shift_z = np.mean(_analytic_shift(z, bias)[acc(z)])

@@ -1,27 +1,38 @@
 """Efficiencies: the formula, data ≠ simulation as configured, and their effect in the simulation."""
 
+import dataclasses
+
 import numpy as np
 import pytest
-from tests.synthetic import make_truth
 
+from tests.synthetic import make_truth
 from wmass.config import load_config
-from wmass.detector.efficiency import STEPS, efficiency
+from wmass.detector.efficiency import EfficiencyParams, efficiency
+from wmass.detector.params import DetectorParams
 from wmass.detector.simulate import simulate
 from wmass.generate.pseudodata import deep_merge
+from wmass.muon.efficiency import STEPS
 
 
 @pytest.fixture(scope="module")
 def dets():
     cfg = load_config("config/config.yaml")
-    return cfg["detector"], deep_merge(cfg["detector"], cfg["pseudodata"]["detector"])
+    return (DetectorParams.from_config(cfg["detector"]),
+            DetectorParams.from_config(deep_merge(cfg["detector"], cfg["pseudodata"]["detector"])))
 
 
 def test_formula_hand_computed():
-    p = {"plateau": 0.9, "eta1": 0.01, "eta2": -0.02, "dip_depth": 0.0, "dip_eta": 1.0, "dip_width": 0.1,
-         "charge_asym": 0.01, "lowpt_drop": 0.5, "lowpt_scale": 10.0}
+    p = EfficiencyParams(plateau=0.9, eta1=0.01, eta2=-0.02, dip_depth=0.0, dip_eta=1.0, dip_width=0.1,
+                         charge_asym=0.01, lowpt_drop=0.5, lowpt_scale=10.0)
     got = efficiency(np.array([13.0]), np.array([1.0]), np.array([-1]), p)[0]
     assert got == pytest.approx((0.9 + 0.01 - 0.02) * 0.99 * (1 - 0.5 * np.exp(-1.0)))
-    assert efficiency(np.array([40.0]), np.array([0.0]), np.array([1]), {**p, "plateau": 1.5})[0] == 1.0
+    assert efficiency(np.array([40.0]), np.array([0.0]), np.array([1]), dataclasses.replace(p, plateau=1.5))[0] == 1.0
+
+
+def test_every_step_configured(dets):
+    """The detector has one parameter set per efficiency step of the muon model, in its order."""
+    for det in dets:
+        assert tuple(det.efficiency) == STEPS
 
 
 def test_data_differs_from_simulation(dets):
@@ -30,13 +41,13 @@ def test_data_differs_from_simulation(dets):
     pt, eta = np.full(49, 40.0), np.linspace(-2.4, 2.4, 49)
     for step in STEPS:
         for q in (-1, 1):
-            sf = efficiency(pt, eta, np.full(49, q), data["efficiency"][step]) / efficiency(
-                pt, eta, np.full(49, q), mc["efficiency"][step])
+            sf = efficiency(pt, eta, np.full(49, q), data.efficiency[step]) / efficiency(
+                pt, eta, np.full(49, q), mc.efficiency[step])
             assert np.all((sf > 0.95) & (sf < 1.0 + 1e-3)), step
             assert np.any(sf < 0.999), step
-    trig = data["efficiency"]["trigger"]
+    trig = data.efficiency["trigger"]
     asym = efficiency(pt, eta, np.ones(49), trig) / efficiency(pt, eta, -np.ones(49), trig) - 1
-    assert asym == pytest.approx(2 * trig["charge_asym"] / (1 - trig["charge_asym"]), rel=1e-6)
+    assert asym == pytest.approx(2 * trig.charge_asym / (1 - trig.charge_asym), rel=1e-6)
 
 
 def test_global_muon_fraction_matches_configuration(dets):
@@ -44,9 +55,9 @@ def test_global_muon_fraction_matches_configuration(dets):
     truth = make_truth("wplus", 40000, seed=11)
     for det in dets:
         reco = simulate(truth, det, "wplus", np.random.default_rng(1))
-        ok = truth.mu_valid[:, 0] & (np.abs(truth.mu_eta[:, 0]) < 2.4) & (truth.mu_pt[:, 0] > det["min_pt"])
+        ok = truth.mu_valid[:, 0] & (np.abs(truth.mu_eta[:, 0]) < 2.4) & (truth.mu_pt[:, 0] > det.min_pt)
         args = (truth.mu_pt[ok, 0], truth.mu_eta[ok, 0], truth.mu_charge[ok, 0])
-        expected = np.mean(efficiency(*args, det["efficiency"]["tracking"]) * efficiency(*args, det["efficiency"]["reco"]))
+        expected = np.mean(efficiency(*args, det.efficiency["tracking"]) * efficiency(*args, det.efficiency["reco"]))
         n = ok.sum()
         got = reco.mu["is_global"].sum() / n
         assert got == pytest.approx(expected, abs=4 * np.sqrt(expected * (1 - expected) / n))

@@ -2,17 +2,18 @@
 
 import numpy as np
 import pytest
-from tests.synthetic import make_truth
 
+from tests.synthetic import make_truth
 from wmass.config import load_config
 from wmass.constants import M_W
+from wmass.detector.params import DetectorParams
 from wmass.detector.recoil import missing_pt, transverse_mass
 from wmass.detector.simulate import simulate
 
 
 @pytest.fixture(scope="module")
 def det():
-    return load_config("config/config.yaml")["detector"]
+    return DetectorParams.from_config(load_config("config/config.yaml")["detector"])
 
 
 @pytest.fixture(scope="module")
@@ -66,8 +67,8 @@ def test_w_jacobian_peak(w_events):
 
 def test_pileup_and_met(w_events, det):
     truth, reco = w_events
-    assert reco.n_true_int.mean() == pytest.approx(det["pileup"]["mean"], abs=0.2)
-    assert reco.npvs.mean() == pytest.approx(det["pileup"]["vertex_eff"] * (det["pileup"]["mean"] + 1), rel=0.02)
+    assert reco.n_true_int.mean() == pytest.approx(det.pileup.mean, abs=0.2)
+    assert reco.npvs.mean() == pytest.approx(det.pileup.vertex_eff * (det.pileup.mean + 1), rel=0.02)
     resid = reco.met_pt * np.cos(reco.met_phi) - truth.nu_px
     assert 8 < np.std(resid) < 25
     assert missing_pt(np.array([3.0]), np.array([4.0]), np.array([0.0]), np.array([0.0]))[0] == pytest.approx(5.0)

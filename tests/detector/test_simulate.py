@@ -1,14 +1,20 @@
 """The detector as a whole: reproducibility, NanoAOD ordering, independence of streams."""
 
-import numpy as np
-from tests.synthetic import make_truth
+import dataclasses
 
+import numpy as np
+import pytest
+
+from tests.synthetic import make_truth
 from wmass.config import load_config
+from wmass.detector.params import DetectorParams
 from wmass.detector.simulate import simulate
+from wmass.muon.binning import per_bin
+from wmass.muon.efficiency import STEPS
 
 
 def _det():
-    return load_config("config/config.yaml")["detector"]
+    return DetectorParams.from_config(load_config("config/config.yaml")["detector"])
 
 
 def test_same_seed_identical_different_seed_not():
@@ -35,3 +41,17 @@ def test_nanoaod_order_and_counts():
 def test_empty_input():
     reco = simulate(make_truth("wplus", 0), _det(), "wplus", np.random.default_rng(1))
     assert len(reco) == 0 and reco.mu["pt"].shape == (0,)
+
+
+def test_parameters_typed_once():
+    """DetectorParams: frozen, per-η curvature and resolution at the bin centres, one set per efficiency step."""
+    block = load_config("config/config.yaml")["detector"]
+    p = DetectorParams.from_config(block)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        p.min_pt = 1.0  # type: ignore[misc]
+    assert np.array_equal(p.curvature.epsilon, per_bin(block["curvature"]["epsilon"]))
+    assert np.array_equal(p.resolution.d, per_bin(block["resolution"]["d"]))
+    assert tuple(p.efficiency) == STEPS
+    assert p.efficiency["idip"].plateau == block["efficiency"]["idip"]["plateau"]
+    assert p.trigger.jpsi_window == tuple(block["trigger"]["jpsi_window"])
+    assert p.electrons.fake_id_probs == tuple(block["electrons"]["fake_id_probs"])

@@ -10,6 +10,7 @@ from tests.helpers import assert_branches_on_disk, shared_data
 from tests.synthetic import make_truth
 
 from wmass.config import load_config
+from wmass.detector.params import DetectorParams
 from wmass.detector.simulate import simulate
 from wmass.nanoaod.genpart import FLAG
 from wmass.nanoaod.ops import concat_branches, permute_branches
@@ -20,7 +21,7 @@ REFERENCE = str(shared_data() / "nano_dy.root")
 
 
 def _branches(process: str, n: int = 3000, data: bool = False):
-    det = load_config("config/config.yaml")["detector"]
+    det = DetectorParams.from_config(load_config("config/config.yaml")["detector"])
     truth = make_truth(process, n, seed=5)
     reco = simulate(truth, det, process, np.random.default_rng(6))
     ones = np.ones(n, dtype=np.uint32)

@@ -29,7 +29,7 @@ from wmass.histograms import binning
 from wmass.histograms.binning import NOMINAL, syst_axis
 from wmass.analyses.options import THEORY_GROUPS, Options
 
-__all__ = ["MUON_GROUPS", "Muon", "Target", "chunk_totals", "muon_shifts", "other_muon_hist", "same_cell", "syst_hists"]
+__all__ = ["PER_MUON_GROUPS", "Muon", "Target", "chunk_totals", "muon_shifts", "other_muon_hist", "same_cell", "syst_hists"]
 
 
 @dataclass(frozen=True)
@@ -82,8 +82,9 @@ def _theory(group: str, events: ak.Array, sel: np.ndarray, t: Target, opts: Opti
     return fill.tensor_hist(t.axes, t.index, axes, t.weight, arr, 0.0, t.scale, extra_index=theory.ptv_bin(ptv, edges))
 
 
-#: Systematic groups computed from the muons: (relative weight shifts, labels) by :func:`muon_shifts`.
-MUON_GROUPS = ("eff_stat", "eff_syst", "muon_scale", "muon_resolution")
+#: The per-muon groups: those of options.MUON_GROUPS that are a relative weight shift of each selected
+#: muon, computed by :func:`muon_shifts` (eff_veto acts on a lost muon, muon_scale_refill refills).
+PER_MUON_GROUPS = ("eff_stat", "eff_syst", "muon_scale", "muon_resolution")
 
 
 def muon_shifts(group: str, mu: Muon, opts: Options) -> tuple[np.ndarray, list[str]]:
@@ -104,7 +105,7 @@ def muon_shifts(group: str, mu: Muon, opts: Options) -> tuple[np.ndarray, list[s
     if group == "muon_resolution":
         shifts = muonscale.resolution_shifts(mu.pt, mu.gen_pt, mu.eta, opts.resolution_rel_size, opts.resolution_poly)
         return shifts, list(muonscale.RESOLUTION_LABELS)
-    raise ValueError(f"{group!r} is not a per-muon group ({MUON_GROUPS})")
+    raise ValueError(f"{group!r} is not a per-muon group ({PER_MUON_GROUPS})")
 
 
 def same_cell(labels: list[str], a: Muon, b: Muon) -> np.ndarray:
@@ -157,7 +158,7 @@ def syst_hists(
     for group in THEORY_GROUPS:
         if opts.on(group):
             out[f"syst_{group}"] = _theory(group, events, sel, t, opts, filename)
-    for group in MUON_GROUPS:
+    for group in PER_MUON_GROUPS:
         if not opts.on(group):
             continue
         if other is None:

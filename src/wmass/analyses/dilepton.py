@@ -92,7 +92,7 @@ class DileptonProcessor(AnalysisProcessor):
         hists.update(common.syst_hists(events, ok, axes, idx_all[ok], weight[ok], mu, theory_only, filename))
         target = common.Target(axes, idx_all[ok], weight[ok], opts.weight_scale)
         muons = [common.Muon(*(pair[k][s][ok] for k in ("pt", "eta", "charge", "gen_pt"))) for s in (0, 1)]
-        for group in common.MUON_GROUPS:
+        for group in common.PER_MUON_GROUPS:
             if opts.on(group):
                 hists[f"syst_{group}"] = two_muon_hist(group, target, muons, opts)
         return {"hists": hists, **common.chunk_totals(ev.weight, opts), "missing_inputs": set(ev.missing)}

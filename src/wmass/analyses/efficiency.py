@@ -1,20 +1,21 @@
 """Muon efficiency scale factors and their statistical ("eigen") and systematic variations.
 
-Steps as in the tag-and-probe chain: tracking, reco, idip, trigger, iso. Each step's scale factor
-in an (η bin, charge) cell is a smooth function of pT whose fit has ``n`` uncorrelated eigen-
-components; component j shifts the SF by the relative amount δ_j(pT). A component therefore acts
-only inside its own (η, q) cell (η only for steps not split by charge): stored "diagonally" as one
-axis of components on the (η, pT, q) histogram and expanded into 48 (× 2) nuisances per component
-by the fit input (DESIGN.md section 6). Component labels say which axes they decorrelate along:
-``"idip_eig3@eta:charge"``, ``"tracking_eig0@eta"``.
+Steps as in the tag-and-probe chain (:data:`wmass.muon.efficiency.STEPS`): tracking, reco, idip,
+trigger, iso. Each step's scale factor in an (η bin, charge) cell is a smooth function of pT whose
+fit has ``n`` uncorrelated eigen-components; component j shifts the SF by the relative amount
+δ_j(pT). A component therefore acts only inside its own (η, q) cell (η only for steps not split by
+charge): stored "diagonally" as one axis of components on the (η, pT, q) histogram and expanded
+into 48 (× 2) nuisances per component by the fit input (DESIGN.md section 6). Component labels say
+which axes they decorrelate along: ``"idip_eig3@eta:charge"``, ``"tracking_eig0@eta"``.
 
 With a correctionlib file (``histogram.efficiency.file``; results/efficiency/sf.json of the
 efficiency stage) the corrections are ``sf_<step>(eta, pt, charge)`` (nominal SF),
 ``sf_<step>_stat(eta, pt, charge, eigen)`` and ``sf_<step>_syst(eta, pt, charge)`` (relative 1σ
 shifts). Without one the nominal SF is 1 and the components are orthogonal Legendre shapes in pT,
-δ_j = size · P_j(x), x = 2 (pT − 26)/(60 − 26) − 1 clipped to [−1, 1] (the shape of the eigen-
-variations of a polynomial fit in pT with uncorrelated errors), and the systematic shift a
-constant ``syst_size`` per step: the nuisance structure is complete, its sizes come from config.
+δ_j = size · P_j(x), x = 2 (pT − 26)/(60 − 26) − 1 clipped to [−1, 1] (the smoothing basis of
+:mod:`wmass.muon.efficiency`: the shape of the eigen-variations of a polynomial fit in pT with
+uncorrelated errors), and the systematic shift a constant ``syst_size`` per step: the nuisance
+structure is complete, its sizes come from config.
 """
 
 from __future__ import annotations
@@ -24,10 +25,9 @@ from functools import lru_cache
 
 import numpy as np
 
-__all__ = ["STEPS", "component_labels", "scale_factors", "stat_shifts", "syst_labels", "syst_shifts"]
+from wmass.muon.efficiency import STEPS, legendre, unit_pt
 
-STEPS = ("tracking", "reco", "idip", "trigger", "iso")
-PT_LOW, PT_HIGH = 26.0, 60.0
+__all__ = ["STEPS", "component_labels", "scale_factors", "stat_shifts", "syst_labels", "syst_shifts"]
 
 
 def _cells(step: str, split: frozenset[str]) -> str:
@@ -51,17 +51,6 @@ def _corrections(path: str):  # type: ignore[no-untyped-def]
     return correctionlib.CorrectionSet.from_file(path)
 
 
-def _legendre(x: np.ndarray, n: int) -> np.ndarray:
-    """[len(x), n] Legendre polynomials P_0..P_{n-1} (Bonnet recursion)."""
-    out = np.empty((x.size, max(n, 1)))
-    out[:, 0] = 1.0
-    if n > 1:
-        out[:, 1] = x
-    for j in range(2, n):
-        out[:, j] = ((2 * j - 1) * x * out[:, j - 1] - (j - 1) * out[:, j - 2]) / j
-    return out[:, :n]
-
-
 def scale_factors(pt: np.ndarray, eta: np.ndarray, charge: np.ndarray, path: str | None) -> np.ndarray:
     """Product over the steps of the nominal SF of each muon (1 without a file)."""
     if path is None:
@@ -78,13 +67,13 @@ def stat_shifts(
 ) -> np.ndarray:
     """[n, C] relative SF shifts of the C statistical components (order of :func:`component_labels`)."""
     cols = []
-    x = np.clip(2.0 * (pt - PT_LOW) / (PT_HIGH - PT_LOW) - 1.0, -1.0, 1.0)
+    x = unit_pt(pt)
     for step in STEPS:
         n = int(eigen.get(step, 0))
         if n == 0:
             continue
         if path is None:
-            cols.append(size * _legendre(x, n))
+            cols.append(size * legendre(x, n))
         else:
             corr = _corrections(path)[f"sf_{step}_stat"]
             q = charge.astype(np.float64)

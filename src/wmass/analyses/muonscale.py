@@ -5,7 +5,8 @@ The reconstructed curvature k = 1/pT is Gaussian around the generator curvature 
 reweights an event by G(k; k_g + δk, σ_k)/G(k; k_g, σ_k) ≈ 1 + δk (k − k_g)/σ_k², and scaling
 σ_k by (1 + r) by ≈ 1 + r [(k − k_g)²/σ_k² − 1]; the pull (k − k_g)/σ_k is clipped to ±5 so
 that radiative tails do not produce huge weights. The calibration model
-k_reco = k (1 + A − e k + q M / k) gives per-η components δk = σ_A k, −σ_e k², q σ_M, plus a
+k_reco = k (1 + A − ε k + q M / k) (:mod:`wmass.muon.curvature`; ε is called "e" in labels and
+config keys) gives per-η components δk = σ_p ∂k_reco/∂p = σ_A k, −σ_e k², q σ_M at k = k_g, plus a
 Z-closure scale δk = σ_closure k; all act only in their own η bin ("diagonal", labels
 ``"A@eta"`` …). Muons without a generator match get weight 1.
 
@@ -22,9 +23,12 @@ from functools import lru_cache
 
 import numpy as np
 
+from wmass.muon.curvature import CURVATURE_PARAMS, curvature_derivatives
+
 __all__ = ["RESOLUTION_LABELS", "SCALE_LABELS", "corrected_pt", "resolution_shifts", "scale_shifts"]
 
-SCALE_PARAMS = ("A", "e", "M", "closure")
+#: The scale components: the calibration parameters A, e (= ε), M and the Z-closure scale.
+SCALE_PARAMS = (*CURVATURE_PARAMS, "closure")
 SCALE_LABELS = [f"{p}@eta" for p in SCALE_PARAMS]
 RESOLUTION_LABELS = ["resolution@eta"]
 PULL_MAX = 5.0
@@ -63,10 +67,14 @@ def scale_shifts(
     pt: np.ndarray, gen_pt: np.ndarray, eta: np.ndarray, charge: np.ndarray,
     sigma: Mapping[str, float], poly: tuple[float, ...], path: str | None,
 ) -> np.ndarray:
-    """[n, 4] relative weight shifts (w/w₀ − 1) of the A, e, M and closure components."""
+    """[n, 4] relative weight shifts (w/w₀ − 1) of the A, e, M and closure components.
+
+    δk of each component: its size times ∂k_reco/∂(A, ε, M) = (k_g, −k_g², q); closure: σ_closure k_g.
+    """
     pull, sigma_k, kg = _pull(pt, gen_pt, eta, poly)
     size = _sizes(eta, sigma, path)
-    dk = np.stack([size["A"] * kg, -size["e"] * kg**2, charge * size["M"], size["closure"] * kg], axis=1)
+    dk_da, dk_de, dk_dm = curvature_derivatives(kg, charge)
+    dk = np.stack([size["A"] * dk_da, size["e"] * dk_de, size["M"] * dk_dm, size["closure"] * dk_da], axis=1)
     return dk * (pull / sigma_k)[:, None]
 
 

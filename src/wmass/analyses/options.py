@@ -14,7 +14,8 @@ __all__ = ["GROUPS", "Options", "THEORY_GROUPS", "options_from_config"]
 
 #: Systematic groups filled from generator weight arrays (NanoAOD branches).
 THEORY_GROUPS = ("mass", "width", "pdf", "pdf_alt", "ptv", "angular", "qed_fsr")
-#: Systematic groups computed in the processors from the muons.
+#: Systematic groups computed in the processors from the muons (the per-muon weight shifts of
+#: common.PER_MUON_GROUPS, the lost-muon veto and the pT-refill validation).
 MUON_GROUPS = ("eff_stat", "eff_syst", "eff_veto", "muon_scale", "muon_resolution", "muon_scale_refill")
 #: All systematic groups, in output order.
 GROUPS = THEORY_GROUPS + MUON_GROUPS

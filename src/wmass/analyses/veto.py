@@ -19,7 +19,7 @@ import hist
 import numpy as np
 
 from wmass.histograms import binning
-from wmass.analyses.efficiency import _legendre
+from wmass.muon.efficiency import legendre
 
 __all__ = ["PROMPT_FLAGS", "lost_muon", "veto_axes", "veto_labels", "veto_shifts"]
 
@@ -68,4 +68,4 @@ def lost_muon(events: ak.Array, veto: np.ndarray, mu_off: np.ndarray) -> tuple[n
 def veto_shifts(pt: np.ndarray, n_eigen: int, size: float) -> np.ndarray:
     """[n, n_eigen] relative weight shifts of the veto components for lost muons of ``pt``."""
     x = np.clip(2.0 * (pt - PT_MIN) / (PT_MAX - PT_MIN) - 1.0, -1.0, 1.0)
-    return size * _legendre(x, n_eigen)
+    return size * legendre(x, n_eigen)

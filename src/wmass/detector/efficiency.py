@@ -1,6 +1,6 @@
 """Muon efficiencies as smooth functions of (pT, η, q), one parameter set per step.
 
-Steps (as the CMS tag-and-probe chain of the seeds): ``tracking`` (inner track given a standalone
+Steps (:data:`wmass.muon.efficiency.STEPS`, the CMS tag-and-probe chain of the seeds): ``tracking`` (inner track given a standalone
 muon), ``reco`` (standalone/global reconstruction given a track), ``idip`` (medium ID given a
 global muon), ``trigger`` (IsoMu24 leg plateau, the pT turn-on comes from the online pT, see
 :mod:`wmass.detector.trigger`) and ``iso`` (no overlapping jet/pile-up activity in the cone, see
@@ -15,29 +15,49 @@ L, s: low-pT drop and its scale (GeV). Data and simulation have different parame
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import astuple, dataclass, fields
 from typing import Any
 
 import numba
 import numpy as np
 
-__all__ = ["STEPS", "efficiency"]
+from wmass.muon.efficiency import STEPS
 
-#: The efficiency steps, in the order they act on a muon.
-STEPS = ("tracking", "reco", "idip", "trigger", "iso")
+__all__ = ["STEPS", "EfficiencyParams", "efficiencies_from_config", "efficiency"]
 
 
-def efficiency(pt: np.ndarray, eta: np.ndarray, charge: np.ndarray, p: Mapping[str, Any]) -> np.ndarray:
-    """Efficiency of one step at (pT [GeV], η, q) for the parameter mapping ``p`` (see module docstring)."""
+@dataclass(frozen=True)
+class EfficiencyParams:
+    """The parameters of one step (see the module docstring), in the order of ``_efficiency``."""
+
+    plateau: float
+    eta1: float
+    eta2: float
+    dip_depth: float
+    dip_eta: float
+    dip_width: float  #: of the dip in |η|
+    charge_asym: float
+    lowpt_drop: float
+    lowpt_scale: float  #: GeV
+
+    @classmethod
+    def from_config(cls, block: Mapping[str, Any]) -> EfficiencyParams:
+        """From one step of the ``detector.efficiency`` config block."""
+        return cls(**{f.name: float(block[f.name]) for f in fields(cls)})
+
+
+def efficiencies_from_config(block: Mapping[str, Any]) -> dict[str, EfficiencyParams]:
+    """Step → parameters, from the ``detector.efficiency`` config block (every step of STEPS)."""
+    return {step: EfficiencyParams.from_config(block[step]) for step in STEPS}
+
+
+def efficiency(pt: np.ndarray, eta: np.ndarray, charge: np.ndarray, p: EfficiencyParams) -> np.ndarray:
+    """Efficiency of one step at (pT [GeV], η, q) for the parameters ``p`` (see module docstring)."""
     pt, eta, charge = np.broadcast_arrays(np.asarray(pt, dtype=np.float64), np.asarray(eta, dtype=np.float64),
                                           np.asarray(charge, dtype=np.float64))
-    par = np.array([p[k] for k in _PARAMETERS], dtype=np.float64)
+    par = np.array(astuple(p), dtype=np.float64)
     flat = (np.ascontiguousarray(v).reshape(-1) for v in (pt, eta, charge))
     return _efficiency(*flat, par).reshape(pt.shape)
-
-
-#: Parameters of one step, in the order of ``_efficiency``.
-_PARAMETERS = ("plateau", "eta1", "eta2", "dip_depth", "dip_eta", "dip_width", "charge_asym", "lowpt_drop",
-               "lowpt_scale")
 
 
 @numba.njit(cache=True, nogil=True)

@@ -17,14 +17,32 @@ primary vertex (``dxy``, which adds the beam-spot–vertex offset).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
 
-__all__ = ["ORIGIN_HF", "ORIGIN_PROMPT", "ORIGIN_TAU", "categories", "impact_parameters", "standalone_pt"]
+__all__ = ["ORIGIN_HF", "ORIGIN_PROMPT", "ORIGIN_TAU", "ImpactParameterParams", "categories", "impact_parameters",
+           "standalone_pt"]
 
 #: Origin codes of a muon: from the boson, from a τ decay, from a heavy-flavour hadron decay.
 ORIGIN_PROMPT, ORIGIN_TAU, ORIGIN_HF = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class ImpactParameterParams:
+    """Resolution σ = sqrt(s0² + (s1/pT)²), displacement scales λ_τ, λ_hf, beam-spot–vertex offset (cm)."""
+
+    sigma0_cm: float
+    sigma1_cm_gev: float
+    tau_cm: float
+    hf_cm: float
+    beamspot_offset_cm: float
+
+    @classmethod
+    def from_config(cls, block: Mapping[str, Any]) -> ImpactParameterParams:
+        """From the ``detector.impact_parameter`` config block."""
+        return cls(**{f.name: float(block[f.name]) for f in fields(cls)})
 
 
 def categories(has_track: np.ndarray, has_standalone: np.ndarray) -> dict[str, np.ndarray]:
@@ -44,14 +62,14 @@ def standalone_pt(pt: np.ndarray, resolution: float, z: np.ndarray) -> np.ndarra
 
 
 def impact_parameters(
-    pt: np.ndarray, origin: np.ndarray, p: Mapping[str, Any], rng: np.random.Generator
+    pt: np.ndarray, origin: np.ndarray, p: ImpactParameterParams, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(dxybs, dxy, dz) in cm for muons of pT (GeV) and origin code (arrays of one shape)."""
     pt = np.maximum(np.asarray(pt, dtype=np.float64), 0.5)
     shape = pt.shape
-    sigma = np.sqrt(p["sigma0_cm"] ** 2 + (p["sigma1_cm_gev"] / pt) ** 2)
-    scale = np.select([origin == ORIGIN_TAU, origin == ORIGIN_HF], [p["tau_cm"], p["hf_cm"]], 0.0)
+    sigma = np.sqrt(p.sigma0_cm**2 + (p.sigma1_cm_gev / pt) ** 2)
+    scale = np.select([origin == ORIGIN_TAU, origin == ORIGIN_HF], [p.tau_cm, p.hf_cm], 0.0)
     dxybs = sigma * rng.standard_normal(shape) + scale * rng.laplace(0.0, 1.0, shape)
-    dxy = dxybs + p["beamspot_offset_cm"] * rng.standard_normal(shape)
+    dxy = dxybs + p.beamspot_offset_cm * rng.standard_normal(shape)
     dz = np.sqrt(2.0) * sigma * rng.standard_normal(shape) + 2.0 * scale * rng.laplace(0.0, 1.0, shape)
     return dxybs, dxy, dz

@@ -14,11 +14,29 @@ recoil, their isolation is correlated with pT^miss and mT.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
 
-__all__ = ["relative_isolation"]
+__all__ = ["IsolationParams", "relative_isolation"]
+
+
+@dataclass(frozen=True)
+class IsolationParams:
+    """UE/pile-up residual mean ue0 + ue_pu·nPU (GeV) and Gamma shape, hadron response, overlap (pT^μ units)."""
+
+    ue0: float
+    ue_pu: float
+    ue_shape: float
+    had_response: float
+    overlap_min: float
+    overlap_mean: float
+
+    @classmethod
+    def from_config(cls, block: Mapping[str, Any]) -> IsolationParams:
+        """From the ``detector.isolation`` config block."""
+        return cls(**{f.name: float(block[f.name]) for f in fields(cls)})
 
 
 def relative_isolation(
@@ -26,7 +44,7 @@ def relative_isolation(
     cone_had_pt: np.ndarray,
     n_pu: np.ndarray,
     overlap: np.ndarray,
-    p: Mapping[str, Any],
+    p: IsolationParams,
     rng: np.random.Generator,
 ) -> np.ndarray:
     """pfRelIso04_all for muons of reconstructed pT (GeV); ``overlap`` (bool) marks an overlapping jet.
@@ -34,8 +52,8 @@ def relative_isolation(
     All arrays have one shape (``n_pu``: the pile-up interactions of each muon's event).
     """
     pt = np.asarray(pt, dtype=np.float64)
-    mean_ue = p["ue0"] + p["ue_pu"] * np.asarray(n_pu, dtype=np.float64)
-    ue = rng.gamma(p["ue_shape"], 1.0, pt.shape) * (mean_ue / p["ue_shape"])
-    extra = p["overlap_min"] + rng.exponential(p["overlap_mean"], pt.shape)
-    iso_abs = p["had_response"] * np.asarray(cone_had_pt) + ue + np.where(overlap, extra * pt, 0.0)
+    mean_ue = p.ue0 + p.ue_pu * np.asarray(n_pu, dtype=np.float64)
+    ue = rng.gamma(p.ue_shape, 1.0, pt.shape) * (mean_ue / p.ue_shape)
+    extra = p.overlap_min + rng.exponential(p.overlap_mean, pt.shape)
+    iso_abs = p.had_response * np.asarray(cone_had_pt) + ue + np.where(overlap, extra * pt, 0.0)
     return iso_abs / np.maximum(pt, 1e-3)

@@ -12,11 +12,42 @@ resolution (~20 µm) and a longitudinal width of ~3.5 cm (CMS 2016).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
 
-__all__ = ["draw_pileup", "draw_primary_vertex"]
+__all__ = ["BeamSpot", "PileupParams", "draw_pileup", "draw_primary_vertex"]
+
+
+@dataclass(frozen=True)
+class PileupParams:
+    """nTrueInt ~ Gaussian(mean, spread); vertex-finding efficiency ε_vtx."""
+
+    mean: float
+    spread: float
+    vertex_eff: float
+
+    @classmethod
+    def from_config(cls, block: Mapping[str, Any]) -> PileupParams:
+        """From the ``detector.pileup`` config block."""
+        return cls(**{f.name: float(block[f.name]) for f in fields(cls)})
+
+
+@dataclass(frozen=True)
+class BeamSpot:
+    """Centre (x, y, z) and widths (transverse, longitudinal) of the Gaussian luminous region, in cm."""
+
+    x_cm: float
+    y_cm: float
+    z_cm: float
+    sigma_xy_cm: float
+    sigma_z_cm: float
+
+    @classmethod
+    def from_config(cls, block: Mapping[str, Any]) -> BeamSpot:
+        """From the ``detector.beamspot`` config block."""
+        return cls(**{f.name: float(block[f.name]) for f in fields(cls)})
 
 
 def draw_pileup(
@@ -30,8 +61,8 @@ def draw_pileup(
     return n_true.astype(np.float32), n_pu.astype(np.int32), npvs.astype(np.int32)
 
 
-def draw_primary_vertex(n: int, beamspot: Mapping[str, Any], rng: np.random.Generator) -> np.ndarray:
-    """[n, 3] float32 primary-vertex (x, y, z) in cm from the Gaussian beam spot ``detector.beamspot``."""
-    mean = np.array([beamspot["x_cm"], beamspot["y_cm"], beamspot["z_cm"]])
-    width = np.array([beamspot["sigma_xy_cm"], beamspot["sigma_xy_cm"], beamspot["sigma_z_cm"]])
+def draw_primary_vertex(n: int, beamspot: BeamSpot, rng: np.random.Generator) -> np.ndarray:
+    """[n, 3] float32 primary-vertex (x, y, z) in cm from the Gaussian beam spot."""
+    mean = np.array([beamspot.x_cm, beamspot.y_cm, beamspot.z_cm])
+    width = np.array([beamspot.sigma_xy_cm, beamspot.sigma_xy_cm, beamspot.sigma_z_cm])
     return (mean + width * rng.standard_normal((n, 3))).astype(np.float32)

@@ -8,11 +8,29 @@ pT^miss = −(Σ visible muons + reconstructed recoil); mT = sqrt(2 pT^μ pT^mis
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
 
-__all__ = ["missing_pt", "reco_recoil", "recoil_response", "transverse_mass"]
+__all__ = ["RecoilParams", "missing_pt", "reco_recoil", "recoil_response", "transverse_mass"]
+
+
+@dataclass(frozen=True)
+class RecoilParams:
+    """Response r_inf (1 − r_drop exp(−u/u0)) and resolution σ² = σ0² + σ_pu² nPU + (f u)² (GeV)."""
+
+    response: float  #: r_inf
+    response_drop: float  #: r_drop
+    response_scale: float  #: u0 (GeV)
+    sigma0: float  #: GeV
+    sigma_pu: float  #: GeV per sqrt(interaction)
+    sigma_frac: float  #: f
+
+    @classmethod
+    def from_config(cls, block: Mapping[str, Any]) -> RecoilParams:
+        """From the ``detector.recoil`` config block."""
+        return cls(**{f.name: float(block[f.name]) for f in fields(cls)})
 
 
 def recoil_response(u: np.ndarray, r_inf: float, r_drop: float, u0: float) -> np.ndarray:
@@ -21,12 +39,12 @@ def recoil_response(u: np.ndarray, r_inf: float, r_drop: float, u0: float) -> np
 
 
 def reco_recoil(
-    ux: np.ndarray, uy: np.ndarray, n_pu: np.ndarray, p: Mapping[str, Any], z: np.ndarray
+    ux: np.ndarray, uy: np.ndarray, n_pu: np.ndarray, p: RecoilParams, z: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Reconstructed recoil (x, y) from the true recoil, nPU and standard normals ``z`` of shape [n, 2]."""
     u = np.hypot(ux, uy)
-    r = recoil_response(u, p["response"], p["response_drop"], p["response_scale"])
-    sigma = np.sqrt(p["sigma0"] ** 2 + p["sigma_pu"] ** 2 * n_pu + (p["sigma_frac"] * u) ** 2)
+    r = recoil_response(u, p.response, p.response_drop, p.response_scale)
+    sigma = np.sqrt(p.sigma0**2 + p.sigma_pu**2 * n_pu + (p.sigma_frac * u) ** 2)
     return r * ux + sigma * z[:, 0], r * uy + sigma * z[:, 1]
 
 

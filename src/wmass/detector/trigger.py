@@ -11,9 +11,33 @@ dimuon mass in the J/ψ window. Muons are flat arrays with the index of their ev
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
 
-__all__ = ["iso_mu_fires", "jpsi_dimuon_fires", "pair_mass"]
+__all__ = ["TriggerParams", "iso_mu_fires", "jpsi_dimuon_fires", "pair_mass"]
+
+
+@dataclass(frozen=True)
+class TriggerParams:
+    """Online thresholds (GeV), online pT resolution, online isolation cut and the J/ψ mass window (GeV)."""
+
+    threshold: float  #: IsoMu24 online pT threshold
+    online_resolution: float  #: σ_online of pT_online = pT (1 + σ_online z)
+    iso_max: float  #: online relative isolation cut
+    jpsi_threshold: float  #: online pT of each J/ψ leg
+    jpsi_window: tuple[float, float]  #: online dimuon mass window
+    jpsi_data_fraction: float  #: share of the pseudo-data recorded by the J/ψ trigger (an effective prescale)
+
+    @classmethod
+    def from_config(cls, block: Mapping[str, Any]) -> TriggerParams:
+        """From the ``detector.trigger`` config block."""
+        lo, hi = block["jpsi_window"]
+        return cls(threshold=float(block["threshold"]), online_resolution=float(block["online_resolution"]),
+                   iso_max=float(block["iso_max"]), jpsi_threshold=float(block["jpsi_threshold"]),
+                   jpsi_window=(float(lo), float(hi)), jpsi_data_fraction=float(block["jpsi_data_fraction"]))
 
 
 def iso_mu_fires(

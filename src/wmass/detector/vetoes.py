@@ -11,12 +11,39 @@ not change pT^miss. Returned as flat arrays sorted by event and descending pT (N
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numba
 import numpy as np
 
-__all__ = ["draw_electrons", "draw_id"]
+__all__ = ["ElectronParams", "draw_electrons", "draw_id"]
+
+
+@dataclass(frozen=True)
+class ElectronParams:
+    """Fake rate λ = f0 + f_pu nPU + f_u u/10 GeV, pT spectra (GeV) and ID-level probabilities (module docstring)."""
+
+    fake_rate0: float
+    fake_rate_pu: float
+    fake_rate_recoil: float
+    fake_pt_mean: float
+    fake_id_probs: tuple[float, ...]
+    real_prob: float  #: probability of a real electron, for ``rare`` only
+    real_pt_min: float
+    real_pt_mean: float
+    real_id_probs: tuple[float, ...]
+
+    @classmethod
+    def from_config(cls, block: Mapping[str, Any]) -> ElectronParams:
+        """From the ``detector.electrons`` config block."""
+        return cls(
+            fake_rate0=float(block["fake_rate0"]), fake_rate_pu=float(block["fake_rate_pu"]),
+            fake_rate_recoil=float(block["fake_rate_recoil"]), fake_pt_mean=float(block["fake_pt_mean"]),
+            fake_id_probs=tuple(float(x) for x in block["fake_id_probs"]), real_prob=float(block["real_prob"]),
+            real_pt_min=float(block["real_pt_min"]), real_pt_mean=float(block["real_pt_mean"]),
+            real_id_probs=tuple(float(x) for x in block["real_id_probs"]),
+        )
 
 
 def draw_id(probs: Sequence[float], u: np.ndarray) -> np.ndarray:
@@ -29,12 +56,15 @@ def draw_electrons(
     n_pu: np.ndarray,
     recoil_pt: np.ndarray,
     real_prob: float,
-    p: Mapping[str, Any],
+    p: ElectronParams,
     rng: np.random.Generator,
 ) -> dict[str, np.ndarray]:
-    """Flat electron arrays with ``event_index`` (int64) and ``counts`` (per event, int64)."""
+    """Flat electron arrays with ``event_index`` (int64) and ``counts`` (per event, int64).
+
+    ``real_prob``: the probability of a real electron in this process (``p.real_prob`` for ``rare``, else 0).
+    """
     n = n_pu.shape[0]
-    lam = p["fake_rate0"] + p["fake_rate_pu"] * n_pu + p["fake_rate_recoil"] * recoil_pt / 10.0
+    lam = p.fake_rate0 + p.fake_rate_pu * n_pu + p.fake_rate_recoil * recoil_pt / 10.0
     n_fake = rng.poisson(lam)
     n_real = (rng.random(n) < real_prob).astype(np.int64)
     counts = n_fake + n_real
@@ -43,8 +73,8 @@ def draw_electrons(
     first[np.cumsum(counts)[counts > 0] - counts[counts > 0]] = True
     real = first & (n_real[ev] > 0)
     m = ev.shape[0]
-    pt = np.where(real, p["real_pt_min"] + rng.exponential(p["real_pt_mean"], m),
-                  5.0 + rng.exponential(p["fake_pt_mean"], m))
+    pt = np.where(real, p.real_pt_min + rng.exponential(p.real_pt_mean, m),
+                  5.0 + rng.exponential(p.fake_pt_mean, m))
     u = rng.random(m)
     out = {
         "event_index": ev,
@@ -52,7 +82,7 @@ def draw_electrons(
         "eta": rng.uniform(-2.5, 2.5, m),
         "phi": rng.uniform(-np.pi, np.pi, m),
         "charge": np.where(rng.random(m) < 0.5, -1, 1).astype(np.int32),
-        "cut_based": np.where(real, draw_id(p["real_id_probs"], u), draw_id(p["fake_id_probs"], u)),
+        "cut_based": np.where(real, draw_id(p.real_id_probs, u), draw_id(p.fake_id_probs, u)),
         "dxy": rng.normal(0.0, 0.005, m) * np.where(real, 1.0, 4.0),
         "dz": rng.normal(0.0, 0.01, m) * np.where(real, 1.0, 4.0),
         "real": real,

@@ -17,6 +17,7 @@ import numpy as np
 
 from wmass.config import ConfigError, sample_layout, stage_hash
 from wmass.io import atomic_path
+from wmass.detector.params import DetectorParams
 from wmass.detector.simulate import simulate
 from wmass.generate.memory import keep_freed_memory
 from wmass.nanoaod.schema import Branches, gen_branches, merge_branches, reco_branches, weight_branch
@@ -62,7 +63,8 @@ def simulate_chunk(cfg: Mapping[str, Any], sample: str, chunk: int) -> ChunkOutp
         return ChunkOutput(branches, True, seeds, extra)
     truth = generate_truth(lay.process, n, lay.first_event(chunk), chunk_rng(seed, sample, chunk, STREAM_TRUTH),
                            cfg["generator"])
-    reco = simulate(truth, cfg["detector"], lay.process, chunk_rng(seed, sample, chunk, STREAM_DETECTOR))
+    reco = simulate(truth, DetectorParams.from_config(cfg["detector"]), lay.process,
+                    chunk_rng(seed, sample, chunk, STREAM_DETECTOR))
     run = np.full(n, MC_RUN, dtype=np.uint32)
     lumi = np.full(n, chunk + 1, dtype=np.uint32)
     branches = merge_branches(reco_branches(reco, run, lumi, truth.event), gen_branches(truth, reco, lay.process))

@@ -31,6 +31,7 @@ import jsonschema
 import numpy as np
 
 from wmass.config import ConfigError, sample_layout, schema
+from wmass.detector.params import DetectorParams
 from wmass.detector.simulate import simulate
 from wmass.nanoaod.ops import concat_branches, permute_branches
 from wmass.nanoaod.schema import Branches, reco_branches
@@ -146,12 +147,13 @@ def generate_data_chunk(
     counts = {p: int(rng.poisson(mu)) for p, mu in means.items()}
     params = deep_merge(truth.generator, {"weights": {"store": []}})  # data carry no generator weights
     generate = truth_generator(truth.truth_generator, generate_truth)
+    detector = DetectorParams.from_config(truth.detector)
     parts = []
     for i, process in enumerate(means):
         if counts[process] == 0 and parts:
             continue
         events = generate(process, counts[process], 0, chunk_rng(truth.seed, sample, chunk, 1 + 2 * i), params)
-        reco = simulate(events, truth.detector, process, chunk_rng(truth.seed, sample, chunk, 2 + 2 * i))
+        reco = simulate(events, detector, process, chunk_rng(truth.seed, sample, chunk, 2 + 2 * i))
         zeros = np.zeros(len(events), dtype=np.int64)
         parts.append(reco_branches(reco, zeros, zeros, zeros))
     branches = permute_branches(concat_branches(parts), rng.permutation(sum(counts.values())))

@@ -88,3 +88,65 @@ def test_cli_refuses_bad_config_with_exit_2(tmp_path, base_config, tool_env):
     assert res.returncode == 2
     assert "samples.wplus.events" in res.stderr
     assert "Traceback" not in res.stderr
+
+
+def _old_stage_hash(cfg, stage, sample=None):
+    """stage_hash as defined before correction files were hashed (the blocks, the sample's layout)."""
+    from wmass.config import HIDDEN_BLOCKS, STAGE_BLOCKS
+
+    part = {k: cfg.get(k) for k in STAGE_BLOCKS[stage]}
+    if sample is not None:
+        lay = sample_layout(cfg, sample)
+        part["sample"] = [lay.name, lay.process, lay.events, lay.chunks]
+        if lay.process == "data":
+            part.update({k: cfg.get(k) for k in HIDDEN_BLOCKS})
+    return config_hash(part)
+
+
+def test_stage_hash_without_correction_files_is_unchanged(base_config):
+    from wmass.config import STAGE_BLOCKS, correction_files
+
+    cfg = validate_config(base_config)
+    assert cfg["histogram"]["calibration"]["file"] is None and cfg["histogram"]["efficiency"]["file"] is None
+    for stage in STAGE_BLOCKS:
+        assert correction_files(cfg, stage) == []
+        assert stage_hash(cfg, stage) == _old_stage_hash(cfg, stage)
+    for sample in cfg["samples"]:
+        assert stage_hash(cfg, "generate", sample) == _old_stage_hash(cfg, "generate", sample)
+
+
+def test_stage_hash_follows_the_content_of_correction_files(base_config, tmp_path, monkeypatch):
+    from wmass.config import STAGE_BLOCKS, correction_files
+
+    monkeypatch.chdir(tmp_path)  # relative paths are relative to the working directory
+    (tmp_path / "calib.json").write_text('{"v": 1}')
+    (tmp_path / "sf.json").write_text('{"sf": 1}')
+    plain = validate_config(base_config)
+    cfg = copy.deepcopy(plain)
+    cfg["histogram"]["calibration"]["file"] = "calib.json"
+    cfg["histogram"]["efficiency"]["file"] = "sf.json"
+    assert correction_files(cfg, "histogram") == correction_files(cfg, "fitinput") == ["calib.json", "sf.json"]
+    assert [s for s in STAGE_BLOCKS if correction_files(cfg, s)] == ["histogram", "fitinput"]
+    before = {s: stage_hash(cfg, s) for s in STAGE_BLOCKS}
+    (tmp_path / "calib.json").write_text('{"v": 2}')  # same path, new content
+    after = {s: stage_hash(cfg, s) for s in STAGE_BLOCKS}
+    assert {s for s in STAGE_BLOCKS if before[s] != after[s]} == {"histogram", "fitinput"}
+    (tmp_path / "sf.json").write_text('{"sf": 0.9}')
+    assert stage_hash(cfg, "histogram") not in (before["histogram"], after["histogram"])
+    (tmp_path / "calib.json").write_text('{"v": 1}')
+    (tmp_path / "sf.json").write_text('{"sf": 1}')
+    assert stage_hash(cfg, "histogram") == before["histogram"]  # the content, not the time stamp
+    assert before["histogram"] != stage_hash(plain, "histogram")
+    cfg["histogram"]["efficiency"]["file"] = "calib.json"  # one file under both keys is listed once
+    assert correction_files(cfg, "histogram") == ["calib.json"]
+    with pytest.raises(ConfigError, match="no stage"):
+        correction_files(cfg, "nope")
+
+
+def test_missing_correction_file_names_the_key_and_path(base_config, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    cfg = validate_config(base_config)
+    cfg["histogram"]["efficiency"]["file"] = "results/efficiency/sf.json"
+    with pytest.raises(ConfigError, match=r"histogram\.efficiency\.file: correction file results/efficiency/sf\.json does not exist"):
+        stage_hash(cfg, "fitinput")
+    assert stage_hash(cfg, "fit") == _old_stage_hash(cfg, "fit")  # stages that do not read it are unaffected

@@ -24,6 +24,7 @@ __all__ = [
     "ConfigError",
     "SampleLayout",
     "config_hash",
+    "correction_files",
     "load_config",
     "sample_layout",
     "schema",
@@ -162,14 +163,71 @@ def without_hidden(cfg: Mapping[str, Any], *also: str) -> dict[str, Any]:
     return {k: v for k, v in cfg.items() if k not in (*HIDDEN_BLOCKS, *also)}
 
 
+#: Keys of the correction files (correctionlib JSON) that a stage reading the block of the first
+#: element reads: (block, sub-block, key). Read by wmass.analyses.muonscale and .efficiency.
+CORRECTION_KEYS: tuple[tuple[str, str, str], ...] = (
+    ("histogram", "calibration", "file"),
+    ("histogram", "efficiency", "file"),
+)
+
+
+def _correction_entries(cfg: Mapping[str, Any], stage: str) -> list[tuple[str, str]]:
+    """(dotted key, path) of each correction file configured for ``stage`` (null keys left out)."""
+    if stage not in STAGE_BLOCKS:
+        raise ConfigError(f"no stage {stage!r}; stages: {', '.join(STAGE_BLOCKS)}")
+    entries = []
+    for block, sub, key in CORRECTION_KEYS:
+        if block not in STAGE_BLOCKS[stage]:
+            continue
+        value = ((cfg.get(block) or {}).get(sub) or {}).get(key)
+        if value is not None:
+            entries.append((f"{block}.{sub}.{key}", str(value)))
+    return entries
+
+
+def correction_files(cfg: Mapping[str, Any], stage: str) -> list[str]:
+    """The correction files ``stage`` reads: the non-null ``histogram.calibration.file`` and
+    ``histogram.efficiency.file`` for every stage whose blocks include ``histogram`` (histogram,
+    fitinput), in that order, without repetitions; ``[]`` for the other stages or by default.
+
+    The paths are returned as configured: a relative path is relative to the working directory
+    (the workflow's root, where Snakemake and the ``wmass`` commands it runs start).
+    """
+    return list(dict.fromkeys(path for _, path in _correction_entries(cfg, stage)))
+
+
+def _file_sha256(key: str, path: str) -> str:
+    """SHA-256 (hex) of the content of the correction file ``path`` configured at ``key``."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{key}: correction file {path} does not exist "
+            f"(a relative path is relative to the working directory, {Path.cwd()})"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"{key}: correction file {path} cannot be read: {exc.strerror or exc}") from None
+    return digest.hexdigest()
+
+
 def stage_hash(cfg: Mapping[str, Any], stage: str, sample: str | None = None) -> str:
     """Hash of what ``stage`` reads of the configuration (for one sample, where it applies).
 
     A sample's generation depends on its own event count and the run size, not on other samples.
+    The content (SHA-256) of each correction file the stage reads (:func:`correction_files`) is
+    hashed too, so new corrections under the same path change the hash; without correction files
+    (the default) the hash is that of the configuration blocks alone. A missing or unreadable
+    correction file is a :class:`ConfigError` naming its key and path.
     """
     if stage not in STAGE_BLOCKS:
         raise ConfigError(f"no stage {stage!r}; stages: {', '.join(STAGE_BLOCKS)}")
     part: dict[str, Any] = {k: cfg.get(k) for k in STAGE_BLOCKS[stage]}
+    corrections = {key: _file_sha256(key, path) for key, path in _correction_entries(cfg, stage)}
+    if corrections:  # only then: the hashes of configurations without correction files are unchanged
+        part["correction_files"] = corrections
     if sample is not None:
         lay = sample_layout(cfg, sample)
         part["sample"] = [lay.name, lay.process, lay.events, lay.chunks]

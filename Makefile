@@ -51,7 +51,11 @@ $(RABBIT_VENV)/.installed: envs/requirements-rabbit.txt
 dry-run: $(STAMP)
 	$(BIN)/snakemake -n --config size=tiny
 
+## lint: the code checks that `make test` also runs (tests/test_lint.py), plus Snakemake's own lint
 lint: $(STAMP)
+	$(BIN)/lint-imports
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy
 	$(BIN)/snakemake --lint
 
 clean-outputs:

@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from wmass.analyses.muonscale import SCALE_PARAMS
+
 __all__ = ["GROUPS", "Options", "THEORY_GROUPS", "options_from_config"]
 
 #: Systematic groups filled from generator weight arrays (NanoAOD branches).
@@ -86,7 +88,7 @@ def options_from_config(
         veto_size=float(eff["veto_size"]),
         efficiency_file=eff["file"],
         calibration_file=cal["file"],
-        scale_sigma={k: float(cal[f"sigma_{k}"]) for k in ("A", "e", "M", "closure")},
+        scale_sigma={k: float(cal[f"sigma_{k}"]) for k in SCALE_PARAMS},
         resolution_poly=tuple(float(x) for x in cal["resolution_poly"]),
         resolution_rel_size=float(cal["resolution_rel_size"]),
         refill_scale=float(cal["refill_scale"]),

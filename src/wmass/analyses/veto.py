@@ -19,7 +19,8 @@ import hist
 import numpy as np
 
 from wmass.histograms import binning
-from wmass.muon.efficiency import legendre
+from wmass.muon.binning import ETA_MAX
+from wmass.muon.efficiency import legendre, unit_pt
 
 __all__ = ["PROMPT_FLAGS", "lost_muon", "veto_axes", "veto_labels", "veto_shifts"]
 
@@ -48,7 +49,7 @@ def lost_muon(events: ak.Array, veto: np.ndarray, mu_off: np.ndarray) -> tuple[n
     pdg = ak.to_numpy(ak.flatten(gen["pdgId"])).astype(np.int64)
     cand = (np.abs(pdg) == 13) & (ak.to_numpy(ak.flatten(gen["status"])) == 1)
     cand &= (ak.to_numpy(ak.flatten(gen["statusFlags"])).astype(np.int64) & PROMPT_FLAGS) > 0
-    cand &= (pt > PT_MIN) & (np.abs(eta) < 2.4)
+    cand &= (pt > PT_MIN) & (np.abs(eta) < ETA_MAX)
     idx = ak.to_numpy(ak.flatten(events.Muon["genPartIdx"])).astype(np.int64)
     owner = np.repeat(np.arange(len(counts)), np.diff(mu_off))
     hit = veto & (idx >= 0) & (idx < counts[owner])
@@ -67,5 +68,5 @@ def lost_muon(events: ak.Array, veto: np.ndarray, mu_off: np.ndarray) -> tuple[n
 
 def veto_shifts(pt: np.ndarray, n_eigen: int, size: float) -> np.ndarray:
     """[n, n_eigen] relative weight shifts of the veto components for lost muons of ``pt``."""
-    x = np.clip(2.0 * (pt - PT_MIN) / (PT_MAX - PT_MIN) - 1.0, -1.0, 1.0)
+    x = unit_pt(pt, PT_MIN, PT_MAX)
     return size * legendre(x, n_eigen)

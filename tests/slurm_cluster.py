@@ -357,7 +357,7 @@ PartitionName={self.partition} Nodes={self.node} Default=YES MaxTime=INFINITE St
             except BlockingIOError:
                 if time.monotonic() > deadline:
                     os.close(fd)
-                    raise SlurmError(f"another SLURM test cluster holds {LOCK_FILE} for over {timeout:.0f} s")
+                    raise SlurmError(f"another SLURM test cluster holds {LOCK_FILE} for over {timeout:.0f} s") from None
                 time.sleep(1)
         self._lock_fd = fd
 

@@ -16,10 +16,10 @@ import numpy as np
 import pytest
 import uproot
 import yaml
-from tests.helpers import assert_branches_on_disk
-from tests.synthetic import synthetic_cross_section, synthetic_generate_truth
 
 import wmass.generate.chunk as chunk_mod
+from tests.helpers import assert_branches_on_disk
+from tests.synthetic import synthetic_cross_section, synthetic_generate_truth
 from wmass.config import ConfigError, load_config, sample_layout, stage_hash, validate_config
 from wmass.generate.pseudodata import DATA_PROCESSES, expected_counts, hidden_truth
 from wmass.nanoaod.writer import read_branches

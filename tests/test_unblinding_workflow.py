@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import TINY_BLINDED_CONFIG, planned_jobs
 from wmass import constants, registry
 from wmass.blinding import noi_offset, stage_of_fit
 from wmass.config import load_config
-from tests.helpers import TINY_BLINDED_CONFIG, planned_jobs
 
 FITS = registry.fit_names()
 TEXT_SUFFIXES = {".json", ".log", ".html", ".yaml", ".txt", ".tsv", ".md", ".css", ".js", ".svg"}
@@ -115,7 +115,7 @@ def test_gates_run_in_order_and_the_unblinded_mass_is_the_fit_s_raw_value(unblin
     else:
         assert blinded_numbers(work)["dilepton"]["raw"] == pytest.approx(raw, abs=1e-8)
     html = (work / "report" / "index.html").read_text()
-    for stage, gate in gates.items():
+    for gate in gates.values():
         assert gate["status"] in html
     res = snakemake(work, tool_env, "-n", "unblind_mw", "--config", "size=tiny")
     assert "Nothing to be done" in res.stdout + res.stderr

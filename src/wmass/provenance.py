@@ -53,6 +53,6 @@ def provenance(
         "command": " ".join(sys.argv if argv is None else argv),
         "python": platform.python_version(),
         "seeds": dict(seeds or {}),
-        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         **extra,
     }

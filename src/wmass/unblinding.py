@@ -27,7 +27,7 @@ import math
 import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -185,7 +185,7 @@ def open_gate(cfg: Mapping[str, Any], decision: GateDecision, unblind_dir: str |
     doc: dict[str, Any] = {
         "stage": decision.stage, "status": "open" if decision.open else "refused",
         "checks": [{"name": c.name, "passed": c.passed, "detail": c.detail} for c in decision.checks],
-        "who": _who(), "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "who": _who(), "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "config_hash": gate_hash(cfg),
     }
     unblinded = out / "unblinded.json"

@@ -65,7 +65,8 @@ def make_events(n: int, seed: int = 1, two_muon_fraction: float = 0.3) -> dict[s
                   "genPartIdxMother": _jagged(np.full(g, -1, np.int32), ngen),
                   "statusFlags": _jagged(np.full(g, 8193, np.int32), ngen)})
     fired = rng.random(m) < 0.9
-    trig = ak.zip({"pt": _jagged(pt.astype(np.float32), nmu), "eta": _jagged(eta.astype(np.float32), nmu), "phi": _jagged(phi.astype(np.float32), nmu),
+    trig = ak.zip({"pt": _jagged(pt.astype(np.float32), nmu), "eta": _jagged(eta.astype(np.float32), nmu),
+                   "phi": _jagged(phi.astype(np.float32), nmu),
                    "id": _jagged(np.full(m, 13, np.int32), nmu),
                    "filterBits": _jagged(np.where(fired, 10, 0).astype(np.int32), nmu)})
     nel = (rng.random(n) < 0.05).astype(np.int64)
@@ -97,7 +98,8 @@ def write_nano(path: Path, n: int, seed: int = 1, drop: tuple[str, ...] = (), ba
     """Write ``n`` synthetic events to ``path`` (TTree "Events"); ``drop`` removes flat branches by name."""
     data = make_events(n, seed)
     for name in drop:
-        if "_" in name and name.split("_", 1)[0] in data and isinstance(data[name.split("_", 1)[0]], ak.Array) and name.split("_", 1)[0] not in ("MET", "HLT", "GenV"):
+        coll = name.split("_", 1)[0]
+        if "_" in name and coll in data and isinstance(data[coll], ak.Array) and coll not in ("MET", "HLT", "GenV"):
             coll, field = name.split("_", 1)
             arr = data[coll]
             data[coll] = ak.zip({f: arr[f] for f in arr.fields if f != field})

@@ -71,7 +71,8 @@ def test_merge_refuses_missing_chunk(setup):
 def test_merge_refuses_other_config(setup):
     a = _hist(setup, 0)
     b = _hist(setup, 1, config="other.yaml", out="other_1.h5")
-    res = _run(["merge", "--config", str(setup / "config.yaml"), "--analysis", "mw", "--sample", "wplus", "--out", str(setup / "y.h5"), str(a), str(b)])
+    res = _run(["merge", "--config", str(setup / "config.yaml"), "--analysis", "mw", "--sample", "wplus",
+                "--out", str(setup / "y.h5"), str(a), str(b)])
     assert isinstance(res.exception, InputError) and "other_1.h5" in str(res.exception) and "config_hash" in str(res.exception)
 
 

@@ -21,7 +21,8 @@ ALLOW_2012 = frozenset({"event_ids", "dxybs", "muon_id", "isolation", "trigger",
 def _arrays(path: str) -> dict:
     tree = uproot.open(path)["Events"]
     keys = set(tree.keys())
-    return {k: tree[k].array(library="np") for k in keys if k.startswith(("Muon_", "Electron_", "TrigObj_", "MET_", "HLT_IsoMu24", "HLT_IsoTkMu24", "genWeight", "event"))}
+    prefixes = ("Muon_", "Electron_", "TrigObj_", "MET_", "HLT_IsoMu24", "HLT_IsoTkMu24", "genWeight", "event")
+    return {k: tree[k].array(library="np") for k in keys if k.startswith(prefixes)}
 
 
 def _get(a: dict, key: str, i: int, default: object) -> object:

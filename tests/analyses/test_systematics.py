@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from wmass.analyses import make_processor
-from wmass.histograms.groups import nuisance_names, variation
 from wmass.analyses.options import Options
 from wmass.analyses.runner import run_processor
+from wmass.histograms.groups import nuisance_names, variation
 
 
 @pytest.fixture(scope="module")

@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 
 from wmass.analyses import common, dilepton, fill, make_processor
-from wmass.histograms import binning
-from wmass.histograms.groups import nuisance_names, variation
 from wmass.analyses.options import Options
 from wmass.analyses.runner import run_processor
+from wmass.histograms import binning
+from wmass.histograms.groups import nuisance_names, variation
 
 OPTS = Options(is_mc=True, groups=frozenset({"eff_stat", "eff_syst", "muon_scale", "muon_resolution"}))
 

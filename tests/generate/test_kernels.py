@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from wmass.interp import interp
 from wmass.generate.memory import keep_freed_memory
+from wmass.interp import interp
 
 
 def test_interp_is_np_interp_bit_for_bit() -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from wmass.truth import TruthEvents
 from wmass.generate.pythia import (
     PythiaSetup,
     generate_pythia,
@@ -14,6 +13,7 @@ from wmass.generate.pythia import (
     setup_from_params,
 )
 from wmass.rng import chunk_rng
+from wmass.truth import TruthEvents
 
 pytest.importorskip("pythia8mc")
 
@@ -93,10 +93,10 @@ def test_rapidity_cut_and_k_factor() -> None:
 
 
 def test_dispatcher_uses_fast_generator_for_other_processes() -> None:
+    from tests.helpers import REPO
     from wmass.config import load_config
     from wmass.generate.processes import generate_truth
     from wmass.generate.pythia import generate_truth_with_pythia
-    from tests.helpers import REPO
 
     params = load_config(REPO / "config" / "config.yaml")["generator"]
     a = generate_truth_with_pythia("qcd", 50, 0, chunk_rng(1, "qcd", 0), params)

@@ -16,12 +16,12 @@ import numpy as np
 import pytest
 
 from wmass.config import load_config
-from wmass.truth import TruthEvents
 from wmass.generate.processes import cross_section_pb, generate_truth
 from wmass.generate.pythia import generate_truth_pythia
 from wmass.generate.pythia_compare import compare_shapes, ks_weighted
 from wmass.generate.pythia_tune import compare_ptv
 from wmass.rng import chunk_rng
+from wmass.truth import TruthEvents
 
 pytest.importorskip("pythia8mc")
 
@@ -42,7 +42,7 @@ def gen_params() -> dict[str, Any]:
 def samples(gen_params: dict[str, Any]) -> dict[str, dict[str, TruthEvents]]:
     """{"pythia"|"fast": {process: TruthEvents}}, generated once per session."""
     out: dict[str, dict[str, TruthEvents]] = {"pythia": {}, "fast": {}}
-    for i, process in enumerate(PROCESSES):
+    for process in PROCESSES:
         out["pythia"][process] = generate_truth_pythia(
             process, N_PYTHIA, 0, chunk_rng(1234, f"xcheck_{process}", 0), gen_params
         )

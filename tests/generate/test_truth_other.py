@@ -10,10 +10,10 @@ import pytest
 from tests.conftest import REPO
 from wmass import constants
 from wmass.config import load_config
-from wmass.truth import TruthEvents
 from wmass.generate.processes import PROCESSES, cross_section_pb, generate_truth
 from wmass.rng import chunk_rng
 from wmass.theory.qed import fsr_beta, fsr_exponent
+from wmass.truth import TruthEvents
 
 N = 60_000
 

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from wmass.generate.luminosity import build_table
-from wmass.theory.pdfgrid import available_sets, load_pdf, pdf_data_dir, xfx
 from wmass.generate.processes import generate_truth
 from wmass.generate.weights import pdf_table
 from wmass.theory.pdf import pdf_weights
+from wmass.theory.pdfgrid import available_sets, load_pdf, pdf_data_dir, xfx
 
 
 def _pythia_pdf(name: str):  # type: ignore[no-untyped-def]
@@ -57,8 +57,8 @@ def test_grid_reader_basic_facts() -> None:
 
 @pytest.fixture(scope="module")
 def params() -> dict:
-    from wmass.config import load_config
     from tests.conftest import REPO
+    from wmass.config import load_config
 
     return load_config(REPO / "config" / "config.yaml")["generator"]
 

@@ -6,9 +6,9 @@ import awkward as ak
 import numpy as np
 import pytest
 import uproot
+
 from tests.helpers import assert_branches_on_disk, shared_data
 from tests.synthetic import make_truth
-
 from wmass.config import load_config
 from wmass.detector.params import DetectorParams
 from wmass.detector.simulate import simulate

@@ -11,10 +11,10 @@ from typing import Any
 
 import numpy as np
 
+from tests.fit.synthetic import synthetic_input
 from wmass.fit.driver import FitOptions, run_fit
 from wmass.fit.inputs import Channel, FitInput, write_fit_input
 from wmass.fit.results import write_results
-from wmass.fit.synthetic import synthetic_input
 from wmass.fit.yields import write_yields
 
 #: Offset added to the mass noi of the blinded fits.

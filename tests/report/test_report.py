@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from wmass.report import build_report
 from tests.report import chromium
 from tests.report.case import DILEPTON_SHIFT_MEV, MZ_REF_MEV, build_case
+from wmass.report import build_report
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -10,10 +10,10 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+from tests.report.case import tiny_input
 from wmass.fit.driver import FitOptions, run_fit
 from wmass.fit.inputs import FitInput
 from wmass.fit.yields import expected_yields, write_yields
-from tests.report.case import tiny_input
 
 
 def _dense(fi: FitInput, key: str) -> np.ndarray:
@@ -93,7 +93,7 @@ def test_uncertainties_match_explicit_jacobian(fitted):
     prior = np.concatenate([np.zeros(len(fi.pois)), np.where(fi.constrained, 1.0 / np.maximum(fi.weight, 1e-300), 0.0)])
     np.testing.assert_allclose(y["prefit_total_err"], np.sqrt((j0**2) @ prior), rtol=1e-7)
     # projections: the band of a sum of bins includes the bin correlations
-    for (chan, axes), (pre, post) in y["projections"].items():
+    for (chan, axes), (_pre, post) in y["projections"].items():
         if (chan, axes) != ("mw", ("pt",)):
             continue
         a = np.zeros((4, j.shape[0]))

@@ -25,9 +25,9 @@ import hist
 import numpy as np
 
 from wmass.analyses import efficiency, fill, muonscale, theory
+from wmass.analyses.options import THEORY_GROUPS, Options
 from wmass.histograms import binning
 from wmass.histograms.binning import NOMINAL, syst_axis
-from wmass.analyses.options import THEORY_GROUPS, Options
 
 __all__ = ["PER_MUON_GROUPS", "Muon", "Target", "chunk_totals", "muon_shifts", "other_muon_hist", "same_cell", "syst_hists"]
 

@@ -18,10 +18,10 @@ import hist
 import numpy as np
 
 from wmass.analyses import common, dimuon, fill
-from wmass.histograms import binning
 from wmass.analyses.base import AnalysisProcessor
 from wmass.analyses.efficiency import scale_factors
 from wmass.analyses.options import THEORY_GROUPS, Options
+from wmass.histograms import binning
 
 __all__ = ["DileptonProcessor", "PT_MAX"]
 

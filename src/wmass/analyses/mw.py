@@ -11,18 +11,17 @@ from __future__ import annotations
 
 from typing import Any
 
+import awkward as ak
 import hist
 import numpy as np
 
-import awkward as ak
-
 from wmass.analyses import common, fill, muonscale, selection, veto
-from wmass.histograms import binning
 from wmass.analyses.base import AnalysisProcessor
 from wmass.analyses.efficiency import scale_factors
 from wmass.analyses.inputs import MuonEvents
 from wmass.analyses.options import GROUPS, Options
 from wmass.errors import InputError
+from wmass.histograms import binning
 
 __all__ = ["MT_MIN", "MwProcessor", "PT_MAX"]
 

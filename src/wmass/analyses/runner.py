@@ -111,7 +111,10 @@ def run_processor(
         try:
             out = run(fileset, processor_instance=proc, treename=TREE, uproot_options=UPROOT_OPTIONS)
         except Exception as exc:
-            raise _input_error(exc) or exc
+            err = _input_error(exc)
+            if err is None:
+                raise
+            raise err from exc
     return out if out else _empty_output(proc, str(files[0]))
 
 

@@ -40,9 +40,9 @@ import hist
 import numpy as np
 
 from wmass.analyses import common, dimuon, fill, selection
-from wmass.histograms import binning
 from wmass.analyses.base import AnalysisProcessor
 from wmass.analyses.efficiency import scale_factors
+from wmass.histograms import binning
 
 __all__ = ["MT_MIN", "PT_MAX", "WlikeFlippedProcessor", "WlikeProcessor", "kept_slot"]
 

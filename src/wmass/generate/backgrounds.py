@@ -27,10 +27,10 @@ import numpy as np
 
 from wmass import constants
 from wmass.generate.decay import boson_four_vector, decay_in_cs, pt_eta_phi, sample_cs_angles
-from wmass.truth import TruthEvents
 from wmass.generate.fsr import sample_fsr_fraction
 from wmass.generate.luminosity import boson_mass_width
 from wmass.generate.tau import decay_tau_to_muon
+from wmass.truth import TruthEvents
 
 __all__ = ["M_B_HADRON", "generate_jpsi", "generate_qcd", "generate_rare", "qcd_filter_efficiency", "truth_record"]
 

@@ -16,10 +16,10 @@ from typing import Any
 import numpy as np
 
 from wmass.config import ConfigError, sample_layout, stage_hash
-from wmass.io import atomic_path
 from wmass.detector.params import DetectorParams
 from wmass.detector.simulate import simulate
 from wmass.generate.memory import keep_freed_memory
+from wmass.io import atomic_path
 from wmass.nanoaod.schema import Branches, gen_branches, merge_branches, reco_branches, weight_branch
 from wmass.nanoaod.sidecar import sidecar, write_sidecar
 from wmass.nanoaod.writer import write_nanoaod

@@ -20,7 +20,6 @@ import numpy as np
 
 from wmass import constants
 from wmass.generate.decay import boson_four_vector, decay_in_cs, pt_eta_phi, sample_cs_angles
-from wmass.truth import TruthEvents
 from wmass.generate.fsr import sample_fsr_fraction
 from wmass.generate.luminosity import build_table, sample_mys
 from wmass.generate.partons import z_sigma_a4
@@ -28,6 +27,7 @@ from wmass.generate.tau import decay_tau_to_muon
 from wmass.generate.weights import weights_from_truth
 from wmass.theory.angular import angular_coefficients, quark_sign
 from wmass.theory.ptv import sample_ptv
+from wmass.truth import TruthEvents
 
 __all__ = ["DY_PROCESSES", "M_TAU", "dy_cross_section_pb", "generate_dy"]
 

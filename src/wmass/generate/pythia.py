@@ -27,8 +27,8 @@ from typing import Any
 import numpy as np
 
 from wmass.constants import GAMMA_W, GAMMA_Z, M_W, M_Z, SQRT_S
-from wmass.truth import N_LEP, TruthEvents
 from wmass.generate.pythia_record import RECORD_COLUMNS, collins_soper_angles, pt_eta_phi, read_event
+from wmass.truth import N_LEP, TruthEvents
 
 __all__ = [
     "PYTHIA_PROCESSES",

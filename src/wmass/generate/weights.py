@@ -21,8 +21,7 @@ import numpy as np
 from wmass import constants
 from wmass.generate.luminosity import boson_mass_width
 from wmass.generate.partons import z_sigma_a4
-from wmass.theory.angular import angular_coefficients, quark_sign
-from wmass.theory.angular import helicity_variation_labels, helicity_weights
+from wmass.theory.angular import angular_coefficients, helicity_variation_labels, helicity_weights, quark_sign
 from wmass.theory.lineshape import mass_shifts_mev, mass_weights, width_weights
 from wmass.theory.pdf import PdfWeightTable, build_pdf_weight_table, pdf_weights
 from wmass.theory.ptv import ptv_weights

@@ -21,8 +21,8 @@ import numpy as np
 from wmass.constants import M_MU
 from wmass.detector.identification import ORIGIN_HF, ORIGIN_PROMPT, ORIGIN_TAU
 from wmass.detector.simulate import RecoEvents
-from wmass.truth import TruthEvents
 from wmass.nanoaod.genpart import build_genpart, final_muon_index
+from wmass.truth import TruthEvents
 
 __all__ = [
     "TREE", "WEIGHT_BRANCHES", "Branches", "Collection", "Jagged", "gen_branches", "merge_branches", "reco_branches",

@@ -16,7 +16,6 @@ from typing import Any
 import h5py
 import numpy as np
 
-from wmass import registry
 from wmass.blinding import stage_of_fit
 from wmass.registry import STAGES
 

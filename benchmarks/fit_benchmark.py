@@ -19,10 +19,14 @@ import sys
 import time
 from pathlib import Path
 
+#: the repository root, on sys.path for the synthetic inputs of the tests (tests.fit.synthetic)
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
 
 def one(n: int) -> dict:
+    from tests.fit.synthetic import synthetic_input
     from wmass.fit.driver import FitOptions, run_fit
-    from wmass.fit.synthetic import synthetic_input
 
     t = time.perf_counter()
     fi = synthetic_input(nsyst=n, seed=n)
@@ -46,11 +50,11 @@ def rabbit(n: int, workdir: Path) -> dict:
     """rabbit-fit on the same input (one POI per signal process, as rabbit has), and our fit of it."""
     import numpy as np
 
+    from tests.fit.histfile import read_hist_file
+    from tests.fit.synthetic import synthetic_input, write_hist_file
     from wmass.fit.driver import FitOptions, run_fit
-    from wmass.fit.histfile import read_hist_file
-    from wmass.fit.synthetic import synthetic_input, write_hist_file
 
-    root = Path(__file__).resolve().parents[1]
+    root = ROOT
     workdir.mkdir(parents=True, exist_ok=True)
     hpath = workdir / f"hists_{n}.h5"
     write_hist_file(synthetic_input(nsyst=n, seed=n), hpath, pois=False)

@@ -26,16 +26,15 @@ import time
 import warnings
 from pathlib import Path
 
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.analyses.synth import write_nano  # noqa: E402
 from wmass.analyses import make_processor  # noqa: E402
-from wmass.histograms.groups import nuisance_names  # noqa: E402
 from wmass.analyses.options import GROUPS, Options, options_from_config  # noqa: E402
-from wmass.config import load_config  # noqa: E402
 from wmass.analyses.runner import events_from_file, file_weight_scale, run_processor  # noqa: E402
+from wmass.config import load_config  # noqa: E402
+from wmass.histograms.groups import nuisance_names  # noqa: E402
 
 
 def _generate(path: Path, events: int) -> str:

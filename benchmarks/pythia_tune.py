@@ -85,7 +85,8 @@ def main() -> None:
         t0 = time.perf_counter()
         fit = fit_ptv(pt, wt, start)
         print(f"{boson}: fitted {fit.params} chi2/ndf = {fit.chi2:.1f}/{fit.ndf}, max |r-1| below 30 GeV "
-              f"{fit.max_deviation():.3f} (config {before.max_deviation():.3f}, untuned {untuned.max_deviation():.3f}) [{time.perf_counter() - t0:.0f} s]",
+              f"{fit.max_deviation():.3f} (config {before.max_deviation():.3f}, untuned {untuned.max_deviation():.3f}) "
+              f"[{time.perf_counter() - t0:.0f} s]",
               flush=True)
         tune[boson] = {"untuned": untuned.as_dict(), "config": before.as_dict(), "after": fit.as_dict(),
                        "pythia_fraction_above_56gev": round(float(wt[pt > 56.0].sum() / wt.sum()), 4),

@@ -25,6 +25,7 @@ __all__ = [
     "SampleLayout",
     "config_hash",
     "correction_files",
+    "defaults",
     "load_config",
     "sample_layout",
     "schema",
@@ -80,6 +81,22 @@ def validate_config(config: Mapping[str, Any], source: str = "config") -> dict[s
         raise ConfigError(f"invalid configuration {source}:\n  " + "\n  ".join(lines))
     _cross_check(cfg, source)
     return cfg
+
+
+def defaults() -> dict[str, Any]:
+    """Every top-level entry of the schema that has a default, filled in as :func:`validate_config` fills it.
+
+    The blocks a stage reads when it runs without a configuration file (``wmass fit`` without
+    ``--config``). ``sizes`` and ``samples`` have no default (a configuration gives them), and the
+    hidden pseudo-data truth (:data:`HIDDEN_BLOCKS`) is left out.
+    """
+    out: dict[str, Any] = {}
+    for name, sub in schema()["properties"].items():
+        if "default" in sub and name not in HIDDEN_BLOCKS:
+            value = copy.deepcopy(sub["default"])
+            _Validator(sub).validate(value)  # fills the nested defaults
+            out[name] = value
+    return out
 
 
 def _cross_check(cfg: dict[str, Any], source: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import jax
 import pytest
 
-from wmass.fit.synthetic import synthetic_input
+from tests.fit.synthetic import synthetic_input
 
 
 @pytest.fixture(autouse=True)

@@ -59,7 +59,7 @@ def main():
     hpath, ppath, opath, workdir = sys.argv[1:5]
     sparse = len(sys.argv) > 5 and sys.argv[5] == "sparse"
     sys.argv = sys.argv[:1]  # rabbit's modules parse sys.argv
-    import tensorflow as tf
+    import tensorflow as tf  # noqa: F401  (loaded before rabbit's modules)
     from bin.rabbit_fit import make_parser
     from rabbit import fitter, inputdata
 

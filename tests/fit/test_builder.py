@@ -93,3 +93,29 @@ def test_degenerate_parameters_are_named():
     b.add_systematic("plus", "wplus", "flat", _h(nom * 1.05), constrained=False)  # same effect as the POI
     with pytest.raises(FitError, match=r"not positive definite.*(wplus|flat)"):
         run_fit(b.build())
+
+
+def test_logk_zero_drops_only_residues():
+    """Stored compactly; the default keeps every non-zero entry, logk_zero drops |log κ| ≤ it (wmass fitinput's)."""
+    from wmass.fit.builder import LOGK_ZERO
+
+    nom = np.arange(1.0, 7.0).reshape(2, 3) * 100
+    tiny = nom * (1.0 + np.array([[0.0, 1e-14, 0.1], [0.0, 0.0, -1e-13]]))
+    built = {}
+    for zero in (0.0, LOGK_ZERO):
+        b = FitInputBuilder(logk_zero=zero)
+        b.add_channel("plus", _h(nom).axes)
+        b.add_data("plus", _h(nom))
+        b.add_process("plus", "wplus", _h(nom), signal=True)
+        b.add_systematic("plus", "wplus", "s", _h(tiny))
+        b.add_systematic("plus", "wplus", "a", _h(nom * 1.01), _h(nom * (1.0 - 1e-14)))  # halfdiff keeps every bin
+        built[zero] = b.build(sparse=True)
+    keep, lean = built[0.0].logk, built[LOGK_ZERO].logk
+    assert keep.nnz == 3 + 6 and lean.nnz == 1 + 6
+    s = built[0.0].systs.index("s")
+    assert keep.indices[keep.indices[:, 2] == s, 0].tolist() == [1, 2, 5]
+    assert lean.indices[lean.indices[:, 2] == s, 0].tolist() == [2]
+    same = np.isin(keep.indices[:, 0], [0, 2, 3, 4]) | (keep.indices[:, 2] != s)
+    assert np.array_equal(keep.indices[same], lean.indices) and np.array_equal(keep.avg[same], lean.avg)
+    with pytest.raises(InputError, match="logk_zero"):
+        FitInputBuilder(logk_zero=-1.0)

@@ -8,9 +8,9 @@ import sys
 
 import h5py
 
-from wmass.fit.histfile import read_hist_file
+from tests.fit.histfile import read_hist_file
+from tests.fit.synthetic import synthetic_input, write_hist_file
 from wmass.fit.inputs import write_fit_input
-from wmass.fit.synthetic import synthetic_input, write_hist_file
 
 
 def test_cli_fitinput_and_fit_blinded(tmp_path):
@@ -49,3 +49,41 @@ def test_cli_errors(tmp_path):
     (tmp_path / "junk.h5").write_text("not hdf5")
     r = subprocess.run(wm + ["fit", str(tmp_path / "junk.h5"), "-o", str(tmp_path)], capture_output=True, text=True)
     assert r.returncode == 2 and "not an HDF5 file" in r.stderr
+
+
+def test_fit_options_from_schema_defaults():
+    from wmass.config import defaults
+    from wmass.fit.driver import FitOptions
+
+    assert FitOptions.from_config(defaults()["fit"]) == FitOptions(
+        poi_square=True, bbstat=True, tol=1e-8, max_iter=100, impacts=True, global_impacts=True, asimov=True,
+        toys=0, toy_seed=1, scan=(), scan_points=11, device="cpu")
+
+
+def test_fit_unblinded_by_declaration(tmp_path, monkeypatch):
+    """A registry fit without a stage is written as fitted (as with --unblind), and its provenance says so."""
+    from click.testing import CliRunner
+
+    from wmass import registry
+    from wmass.cli.fit import fit
+
+    monkeypatch.setitem(registry.FITS, "calib_test", registry.Fit("calib_test", "dilepton", ("wplus", "wminus"), "W",
+                                                                  "a calibration fit", stage=None))
+    fi = synthetic_input(nsyst=10, neta=3, npt=4, nproc=3, seed=7)
+    for name, fit_name in (("declared", "calib_test"), ("unblind", "not_a_registry_fit")):
+        fi.provenance = {"fit": fit_name, "mass_poi": {"name": "massShift", "units_mev": 100.0}}
+        write_fit_input(fi, tmp_path / f"{name}.h5")
+    docs, outputs = {}, {}
+    for name, extra in (("declared", []), ("unblind", ["--unblind"])):
+        res = CliRunner().invoke(fit, [str(tmp_path / f"{name}.h5"), "-o", str(tmp_path / name), "--no-asimov", *extra])
+        assert res.exit_code == 0, (res.output, res.exception)
+        docs[name], outputs[name] = json.loads((tmp_path / name / "result.json").read_text()), res.output
+    assert "unblinded by declaration" in outputs["declared"] and "declaration" not in outputs["unblind"]
+    d, u = docs["declared"], docs["unblind"]
+    assert not d["blinded"] and d["blinded_parameters"] == []
+    value = {k: [p for p in doc["parameters"] if p["name"] == "massShift"][0]["value"] for k, doc in docs.items()}
+    assert value["declared"] == value["unblind"]
+    prov = d["provenance"]
+    assert prov["unblinded_by_declaration"] is True and prov["blinding_stage"] is None and prov["unblinded"] is True
+    assert prov["fit"] == "calib_test"
+    assert u["provenance"]["unblinded_by_declaration"] is False and u["provenance"]["blinding_stage"] == "not_a_registry_fit"

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import numpy as np
-import pytest
 import jax
 import jax.numpy as jnp
+import numpy as np
+import pytest
 
+from tests.fit.synthetic import synthetic_input
 from wmass.fit.driver import FitOptions, Fitter, run_fit
 from wmass.fit.model import nll
-from wmass.fit.synthetic import synthetic_input
 
 
 def test_asimov_recovers_injected_shift_exactly():

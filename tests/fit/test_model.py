@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-import numpy as np
-import pytest
 import jax
 import jax.numpy as jnp
+import numpy as np
+import pytest
 import scipy.optimize
 
+from tests.fit.synthetic import synthetic_input
 from wmass.errors import InputError
 from wmass.fit.hessian import assemble_hessian, hessian_factors, make_design
 from wmass.fit.inputs import LogK, read_fit_input, write_fit_input
-from wmass.fit.model import alpha, beta_profiled, build_model, nll as _nll, x0
+from wmass.fit.model import alpha, beta_profiled, build_model, x0
+from wmass.fit.model import nll as _nll
 
 nll = jax.jit(_nll)
-from wmass.fit.synthetic import synthetic_input
 
 
 def _point(m, seed=0, scale=0.3):
@@ -58,7 +59,7 @@ def test_bb_lite_beta_analytic_vs_numeric(tiny):
     beta = np.asarray(beta_profiled(jnp.asarray(nu), m, o))
     n, k = np.asarray(o.nobs), np.asarray(m.kstat)
     for b in range(0, len(nu), 5):
-        f = lambda be: be * nu[b] - n[b] * np.log(be * nu[b]) - k[b] * np.log(be) + k[b] * be  # noqa: E731
+        f = lambda be, b=b: be * nu[b] - n[b] * np.log(be * nu[b]) - k[b] * np.log(be) + k[b] * be  # noqa: E731
         num = scipy.optimize.minimize_scalar(f, bounds=(1e-3, 10), method="bounded", options={"xatol": 1e-12}).x
         assert beta[b] == pytest.approx(num, rel=1e-7)
 

@@ -15,10 +15,10 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+from tests.fit.histfile import read_hist_file
+from tests.fit.synthetic import synthetic_input, write_hist_file
 from wmass.fit.driver import FitOptions, run_fit
-from wmass.fit.histfile import read_hist_file
 from wmass.fit.model import build_model, nll, param_names
-from wmass.fit.synthetic import synthetic_input, write_hist_file
 
 ROOT = Path(__file__).resolve().parents[2]
 RABBIT_PY = ROOT / ".venv-rabbit" / "bin" / "python"

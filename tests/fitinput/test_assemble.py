@@ -8,9 +8,10 @@ import json
 import numpy as np
 import pytest
 
-from wmass.histograms.groups import nuisance_names
+from wmass import registry
 from wmass.fitinput import FitInputOptions, assemble_fit_input, options_from_config
-from wmass.fitinput.analyses import BOSON, BOSON_GROUPS
+from wmass.fitinput.analyses import BOSON_GROUPS
+from wmass.histograms.groups import nuisance_names
 from wmass.histograms.io import read_hists
 
 MW_PROCESSES = ("wplus", "wminus", "wtaunu", "zmumu", "ztautau", "rare", "nonprompt")
@@ -62,7 +63,7 @@ def test_nuisance_counts_match_groups(tiny_set, mw_input):
             group = name[len("syst_"):]
             if not name.startswith("syst_") or group in ("mass", "muon_scale_refill"):
                 continue
-            tag = BOSON.get(sample, "") if group in BOSON_GROUPS else ""
+            tag = (registry.process(tiny_set.process_of[sample]).boson or "") if group in BOSON_GROUPS else ""
             expected.setdefault(group, set()).update(nuisance_names(group, h, tag))
     got = {g: set(m) for g, m in mw_input.groups.items()}
     dropped = set(mw_input.provenance["dropped_nuisances"])  # no effect anywhere (wmass.fitinput.clean)

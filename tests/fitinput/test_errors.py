@@ -72,3 +72,8 @@ def test_data_without_luminosity(tmp_path, tiny_set, few):
     write_hists(tmp_path / "data.h5", hists, {**meta, "lumi_pb": 0.0})
     with pytest.raises(InputError, match="carries no integrated luminosity"):
         assemble_fit_input("dilepton", {**files, "data": tmp_path / "data.h5"}, tiny_set.process_of, opts)
+
+
+def test_unknown_fit():
+    with pytest.raises(InputError, match="unknown fit 'nope'; fits: dilepton, wlike, wlike_flipped, mw"):
+        assemble_fit_input("nope", {}, {})

@@ -1,26 +1,33 @@
-"""`wmass fit`: fit a fit input (built by `wmass fitinput`, see wmass.cli.fitinput)."""
+"""`wmass fit`: fit a fit input (built by `wmass fitinput`, see wmass.cli.fitinput).
+
+Blinding: the fit named in the fit input's metadata (``fit``; older inputs: ``analysis``) gets its
+offset from :func:`wmass.blinding.fit_offset`: its unblinding stage's, or none when the registry
+declares the fit unblinded (``Fit.stage`` None), whose results are then written as fitted, as with
+``--unblind``, and the provenance says so (``unblinded_by_declaration``). A fit the registry does
+not know is blinded with an offset of its own.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
+from typing import Any
 
 import click
 
-from wmass.config import load_config, stage_hash
+from wmass.config import defaults, load_config, stage_hash
 
 __all__ = ["fit"]
 
 
-def _fit_config(path: str | None) -> tuple[dict, dict, str]:
-    """The ``fit`` and ``blinding`` blocks (schema defaults without a configuration) and the stage hash."""
+def _fit_config(path: str | None) -> tuple[dict[str, Any], dict[str, Any], str]:
+    """The validated ``fit`` and ``blinding`` blocks (the schema's defaults without a configuration) and the stage hash."""
     if path is None:
-        from wmass.config import schema
-
-        blocks = schema()["properties"]
-        fit, blind = ({k: v["default"] for k, v in blocks[b]["properties"].items()} for b in ("fit", "blinding"))
-        return fit, blind, "none"
-    cfg = load_config(path)
-    return cfg["fit"], cfg["blinding"], stage_hash(cfg, "fit")
+        cfg, chash = defaults(), "none"
+    else:
+        cfg = load_config(path)
+        chash = stage_hash(cfg, "fit")
+    return cfg["fit"], cfg["blinding"], chash
 
 
 @click.command("fit")
@@ -34,35 +41,38 @@ def _fit_config(path: str | None) -> tuple[dict, dict, str]:
 @click.option("--device", type=click.Choice(["cpu", "gpu", "auto"]), default=None, help="JAX device (overrides fit.device).")
 def fit(fitinput_path: str, outdir: str, config_path: str | None, unblind: bool, toys: int | None,
         asimov: bool | None, scan: tuple[str, ...], device: str | None) -> None:
-    """Fit FITINPUT; write OUT/result.json and OUT/cov.h5 (nois blinded unless --unblind)."""
+    """Fit FITINPUT; write OUT/result.json and OUT/cov.h5 (nois blinded unless --unblind or unblinded by declaration)."""
+    from wmass.blinding import fit_offset, stage_of_fit
     from wmass.fit.covariance import FitError
     from wmass.fit.driver import FitOptions, run_fit
     from wmass.fit.inputs import read_fit_input
-    from wmass.blinding import noi_offset, stage_of_fit
     from wmass.fit.results import write_results
     from wmass.fit.yields import write_yields
     from wmass.provenance import provenance
 
     fcfg, bcfg, chash = _fit_config(config_path)
     fi = read_fit_input(fitinput_path)
-    # the blinding stage and the unit of the mass parameter come from the fit input's metadata
+    # the fit (its blinding stage) and the unit of the mass parameter come from the fit input's metadata
+    fit_name = str(fi.provenance.get("fit") or fi.provenance.get("analysis") or "fit")
     mass_poi = fi.provenance.get("mass_poi", {})
-    blind_stage = stage_of_fit(str(fi.provenance.get("analysis", "fit")))
-    offset = noi_offset(bcfg, blind_stage, float(mass_poi.get("units_mev", 100.0)))
-    opts = FitOptions(poi_square=not fcfg["allow_negative_poi"], bbstat=fcfg["bin_by_bin_stat"], tol=fcfg["edm_tol"],
-                      max_iter=fcfg["max_iter"], impacts=fcfg["impacts"], global_impacts=fcfg["global_impacts"],
-                      asimov=fcfg["asimov"] if asimov is None else asimov, toys=fcfg["toys"] if toys is None else toys,
-                      toy_seed=fcfg["toy_seed"], scan=tuple(fcfg["scan"]) + scan, scan_points=fcfg["scan_points"],
-                      device=device or fcfg["device"])
+    offset = fit_offset(bcfg, fit_name, float(mass_poi.get("units_mev", 100.0)))
+    declared = offset is None
+    blind = not (unblind or declared)
+    base = FitOptions.from_config(fcfg)
+    opts = dataclasses.replace(base, asimov=base.asimov if asimov is None else asimov,
+                               toys=base.toys if toys is None else toys, scan=base.scan + scan,
+                               device=device or base.device)
     try:
         out = run_fit(fi, opts, log=click.echo)
     except FitError as exc:
         raise click.ClickException(str(exc)) from exc
-    prov = provenance("fit", chash, inputs=[fitinput_path], seeds={"toys": opts.toy_seed}, unblinded=unblind,
-                      blinding_stage=blind_stage)
-    doc = write_results(out, fi, outdir, blind=not unblind, offset=offset, provenance=prov)
+    prov = provenance("fit", chash, inputs=[fitinput_path], seeds={"toys": opts.toy_seed}, unblinded=not blind,
+                      fit=fit_name, blinding_stage=stage_of_fit(fit_name), unblinded_by_declaration=declared)
+    doc = write_results(out, fi, outdir, blind=blind, offset=offset, provenance=prov)
     write_yields(Path(outdir) / "yields.h5", fi, out, opts, prov)
     m = doc["minimizer"]
+    state = ("; unblinded by declaration (registry)" if declared else "" if unblind
+             else f"; blinded: {', '.join(doc['blinded_parameters']) or 'none'}")
     click.echo(f"{outdir}: status {m['status']}, edm {m['edm']:.2g}, {m['iterations']} iterations, "
                f"saturated chi2/ndf {doc['gof']['chi2']:.1f}/{doc['gof']['ndf']} (p = {doc['gof']['p_value']:.3f})"
-               + ("" if unblind else f"; blinded: {', '.join(doc['blinded_parameters']) or 'none'}"))
+               + state)

@@ -1,7 +1,8 @@
-"""`wmass fitinput`: the merged histograms of one analysis → its fit input (fit/{analysis}/input.h5).
+"""`wmass fitinput`: the merged histograms of one fit's analysis → its fit input (fit/{fit}/input.h5).
 
-Not yet attached to the `wmass` group (src/wmass/cli/__init__.py still attaches the older
-`wmass.cli.fit.fitinput`); the lead swaps them once the fit engine's CLI is final.
+A fit input is per fit of :mod:`wmass.registry` (``--analysis`` names the fit; today every fit is
+named after its analysis). Only the standard library, click, the configuration and the registry at
+import: ``wmass fitinput --help`` loads neither the fit engine nor the processors (coffea).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import sys
 
 import click
 
+from wmass import registry
 from wmass.config import load_config, stage_hash
 from wmass.errors import InputError
 
@@ -18,11 +20,12 @@ __all__ = ["fitinput_analysis"]
 
 @click.command("fitinput")
 @click.option("--config", "config_path", required=True, type=click.Path(dir_okay=False), help="Configuration file.")
-@click.option("--analysis", required=True, type=click.Choice(["mw", "wlike", "wlike_flipped", "dilepton"]), help="Analysis.")
+@click.option("--analysis", required=True, type=click.Choice(registry.fit_names()),
+              help="The fit (registry; named after its analysis) whose input is built.")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Fit input HDF5 file to write.")
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(dir_okay=False))
 def fitinput_analysis(config_path: str, analysis: str, out: str, inputs: tuple[str, ...]) -> None:
-    """Build the fit input OUT of ANALYSIS from the merged histogram files INPUTS (hists/A/S.h5).
+    """Build the fit input OUT of the fit ANALYSIS from its analysis' merged histogram files INPUTS (hists/A/S.h5).
 
     Sample names come from the files' metadata; each sample's process from the configuration.
     """

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,6 +48,16 @@ class FitOptions:
     scan_sigma: float = 3.0
     device: str = "cpu"
     dense_fill: float = 0.02
+
+    @classmethod
+    def from_config(cls, fit: Mapping[str, Any]) -> FitOptions:
+        """The options of the validated ``fit`` block (every key present: :func:`wmass.config.load_config`
+        or :func:`wmass.config.defaults` fill the schema's defaults). ``symmetrize`` is ``wmass fitinput``'s.
+        """
+        return cls(poi_square=not fit["allow_negative_poi"], bbstat=fit["bin_by_bin_stat"], tol=fit["edm_tol"],
+                   max_iter=fit["max_iter"], impacts=fit["impacts"], global_impacts=fit["global_impacts"],
+                   asimov=fit["asimov"], toys=fit["toys"], toy_seed=fit["toy_seed"], scan=tuple(fit["scan"]),
+                   scan_points=fit["scan_points"], device=fit["device"])
 
 
 @contextlib.contextmanager

@@ -86,4 +86,4 @@ def global_impacts(cov: np.ndarray, targets: np.ndarray, npoi: int, weight: np.n
     grouped = {name: np.sqrt(np.sum(i_theta[:, idx - npoi] ** 2, axis=1)) for name, idx in groups.items()}
     grouped["stat"] = np.sqrt(np.maximum(var_total - var_theta - var_beta, 0.0))
     grouped["binByBinStat"] = np.sqrt(var_beta)
-    return {"per_param": i_theta, "groups": grouped}  # type: ignore[dict-item]
+    return {"per_param": i_theta, "groups": grouped}

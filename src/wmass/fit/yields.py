@@ -85,7 +85,7 @@ def _quad_diag(j: sp.csr_matrix, cov: np.ndarray) -> np.ndarray:
     out = np.zeros(j.shape[0])
     for s in range(0, j.shape[0], _BLOCK):
         blk = j[s:s + _BLOCK]
-        out[s:s + _BLOCK] = np.einsum("bi,bi->b", np.asarray((blk @ cov)), blk.toarray())
+        out[s:s + _BLOCK] = np.einsum("bi,bi->b", np.asarray(blk @ cov), blk.toarray())
     return np.maximum(out, 0.0)
 
 

@@ -1,4 +1,8 @@
-"""Merged analysis histograms → the fit input of :mod:`wmass.fit` (one channel per analysis).
+"""Merged analysis histograms → the fit input of :mod:`wmass.fit` (one channel per fit).
+
+A fit of :mod:`wmass.registry` names its analysis (whose histograms it reads: the analysis' fit
+region, the processes of ``fitinput.processes.<layout>``), its signals, and the boson whose mass is
+its POI; each process' boson and fit process (``qcd`` → ``nonprompt``) come from the registry too.
 
 Per process p and bin b the expected yield is ν⁰_bp = s_p · h_p[b] (s = L / chunks, see
 :mod:`.samples`); every ``syst_<group>`` histogram becomes log-normal nuisances with
@@ -36,21 +40,34 @@ from typing import Any
 
 import numpy as np
 
-from wmass.analyses import base_analysis
-from wmass.histograms.groups import variation
+from wmass import registry
 from wmass.errors import InputError
+from wmass.fit.builder import LOGK_ZERO, FitInputBuilder
 from wmass.fit.inputs import FitInput
-from wmass.fitinput.analyses import BOSON, BOSON_GROUPS, NONPROMPT, SPECS, AnalysisSpec, fit_process
+from wmass.fitinput.analyses import BOSON_GROUPS
 from wmass.fitinput.clean import prepare
-from wmass.fitinput.compact import CompactFitInputBuilder
 from wmass.fitinput.nuisances import expand, values
 from wmass.fitinput.options import FitInputOptions
 from wmass.fitinput.samples import SampleInput, load_samples
+from wmass.histograms.groups import variation
 
 __all__ = ["MASS_POI", "assemble_builder", "assemble_fit_input"]
 
-#: Name of the mass nuisance of interest (units of ``mass_shift_mev``).
+#: Name of the mass nuisance of interest (units of ``mass_shift_mev``): the registry fits' ``poi``.
 MASS_POI = "massShift"
+#: The simulated process that stands in for the nonprompt background, and the fit process it feeds.
+QCD = "qcd"
+NONPROMPT = registry.process(QCD).fit_process
+
+
+def _boson(process: str) -> str | None:
+    """The boson of ``process`` (None for processes without one)."""
+    return registry.process(process).boson
+
+
+def _fit_process(process: str) -> str:
+    """The fit process fed by the simulated ``process`` (``qcd`` → ``nonprompt``)."""
+    return registry.process(process).fit_process
 
 
 def _nonprompt_note(options: FitInputOptions) -> str:
@@ -71,10 +88,10 @@ def _eta_smoothed(var: np.ndarray, nom: np.ndarray, axes: tuple[str, ...]) -> np
     return nom * ratio
 
 
-def _add_mass(b: CompactFitInputBuilder, ch: str, name: str, s: SampleInput, spec: AnalysisSpec,
+def _add_mass(b: FitInputBuilder, ch: str, name: str, s: SampleInput, fit: registry.Fit,
               options: FitInputOptions) -> None:
     """The mass variation of process ``name``: the POI for the measured boson, a constrained nuisance otherwise."""
-    boson = BOSON.get(s.process)
+    boson = _boson(s.process)
     if boson is None:
         return
     h = s.systs["mass"]
@@ -88,15 +105,15 @@ def _add_mass(b: CompactFitInputBuilder, ch: str, name: str, s: SampleInput, spe
     if options.mass_smoothing == "eta":
         up, down = (_eta_smoothed(v, s.raw, tuple(s.axes.name)) for v in (up, down))
     up, down = up * s.scale, down * s.scale
-    if boson == spec.poi_boson:
-        b.add_systematic(ch, name, MASS_POI, up, down, group=MASS_POI, constrained=False, noi=True,
+    if boson == fit.boson:
+        b.add_systematic(ch, name, fit.poi, up, down, group=fit.poi, constrained=False, noi=True,
                          symmetrize=options.symmetrize)
     else:
         k = options.other_mass_uncertainty_mev[boson] / n
-        b.add_systematic(ch, name, f"{MASS_POI}{boson}", up, down, group="mass", kfactor=k, symmetrize=options.symmetrize)
+        b.add_systematic(ch, name, f"{fit.poi}{boson}", up, down, group="mass", kfactor=k, symmetrize=options.symmetrize)
 
 
-def _add_groups(b: CompactFitInputBuilder, ch: str, name: str, s: SampleInput, spec: AnalysisSpec,
+def _add_groups(b: FitInputBuilder, ch: str, name: str, s: SampleInput, fit: registry.Fit,
                 options: FitInputOptions) -> None:
     """Every ``syst_<group>`` histogram of the sample (the groups switched on) as nuisances of ``name``."""
     base = tuple(s.axes.name)
@@ -107,75 +124,82 @@ def _add_groups(b: CompactFitInputBuilder, ch: str, name: str, s: SampleInput, s
             raise InputError(f"histogram file {s.path}: syst_{group} has axes {list(h.axes.name)}, "
                              f"expected the fit axes {list(base)} first")
         if group == "mass":
-            _add_mass(b, ch, name, s, spec, options)
+            _add_mass(b, ch, name, s, fit, options)
             continue
-        tag = BOSON.get(s.process, "") if group in BOSON_GROUPS else ""
+        tag = (_boson(s.process) or "") if group in BOSON_GROUPS else ""
         for nu in expand(group, h, tag):
             up, down = values(h, group, nu, s.raw)
             b.add_systematic(ch, name, nu.name, up * s.scale, None if down is None else down * s.scale,
                              group=group, symmetrize=options.symmetrize)
 
 
-def _add_norms(b: CompactFitInputBuilder, spec: AnalysisSpec, included: list[str], options: FitInputOptions) -> None:
+def _add_norms(b: FitInputBuilder, fit: registry.Fit, included: list[str], options: FitInputOptions) -> None:
     """Luminosity, background normalisations and the nonprompt prior (log-normal κ = 1 + u)."""
-    simulated = [fit_process(p) for p in included if p != "qcd"]
+    simulated = [_fit_process(p) for p in included if p != QCD]
     if options.lumi_uncertainty > 0 and simulated:
         b.add_norm("lumi", simulated, 1.0 + options.lumi_uncertainty, group="lumi")
     for p in included:
         u = options.norm_uncertainties.get(p, 0.0)
-        if p not in spec.signals and p != "qcd" and u > 0:
+        if p not in fit.signals and p != QCD and u > 0:
             b.add_norm(f"norm_{p}", [p], 1.0 + u, group="norm")
-    if "qcd" in included and options.nonprompt_prior > 0:
+    if QCD in included and options.nonprompt_prior > 0:
         b.add_norm(f"norm_{NONPROMPT}", [NONPROMPT], 1.0 + options.nonprompt_prior, group=NONPROMPT)
 
 
-def assemble_builder(analysis: str, hist_files: Mapping[str, str | Path], process_of: Mapping[str, str],
-                     options: FitInputOptions) -> tuple[CompactFitInputBuilder, dict[str, Any]]:
-    """The filled builder of ``analysis`` and the metadata describing it (yields, luminosity, choices)."""
-    if analysis not in SPECS:
-        raise InputError(f"unknown analysis {analysis!r}; analyses: {', '.join(SPECS)}")
-    spec = SPECS[analysis]
-    processes = tuple(options.processes.get(base_analysis(analysis), ()))
-    missing_signal = [p for p in spec.signals if p not in processes]
+def assemble_builder(fit_name: str, hist_files: Mapping[str, str | Path], process_of: Mapping[str, str],
+                     options: FitInputOptions) -> tuple[FitInputBuilder, dict[str, Any]]:
+    """The filled builder of the fit ``fit_name`` and the metadata describing it (yields, luminosity, choices).
+
+    Its one channel is named after the fit (a fit and its analysis share their names today).
+    """
+    if fit_name not in registry.FITS:
+        raise InputError(f"unknown fit {fit_name!r}; fits: {', '.join(registry.fit_names())}")
+    fit = registry.fit(fit_name)
+    analysis = registry.analysis(fit.analysis)
+    processes = tuple(options.processes.get(analysis.layout, ()))
+    missing_signal = [p for p in fit.signals if p not in processes]
     if missing_signal:
-        raise InputError(f"fitinput.processes.{analysis} lacks the signal(s) {missing_signal}")
-    data, sims = load_samples(spec, hist_files, process_of, processes, options.histogram_hash)
-    b = CompactFitInputBuilder()
-    b.add_channel(analysis, data.axes)
-    b.add_data(analysis, data.values)
-    order = [*spec.signals, *(p for p in processes if p not in spec.signals)]
-    included, empty, info_procs = [], [], {}
+        raise InputError(f"fitinput.processes.{analysis.layout} lacks the signal(s) {missing_signal}")
+    data, sims = load_samples(analysis, hist_files, process_of, processes, options.histogram_hash)
+    ch = fit.name
+    b = FitInputBuilder(logk_zero=LOGK_ZERO)
+    b.add_channel(ch, data.axes)
+    b.add_data(ch, data.values)
+    order = [*fit.signals, *(p for p in processes if p not in fit.signals)]
+    included: list[str] = []
+    empty: list[str] = []
+    info_procs: dict[str, dict[str, Any]] = {}
     for proc in order:
-        s, name, signal = sims[proc], fit_process(proc), proc in spec.signals
+        s, name, signal = sims[proc], _fit_process(proc), proc in fit.signals
         total = float(s.values.sum())
         if signal and not total > 0:
-            raise InputError(f"histogram file {s.path}: the signal {proc} has no events in the {analysis} fit bins")
+            raise InputError(f"histogram file {s.path}: the signal {proc} has no events in the {fit.name} fit bins")
         if not total > 0:
             empty.append(proc)
             continue
-        b.add_process(analysis, name, s.values, signal=signal, sumw2=s.sumw2)
-        _add_groups(b, analysis, name, s, spec, options)
+        b.add_process(ch, name, s.values, signal=signal, sumw2=s.sumw2)
+        _add_groups(b, ch, name, s, fit, options)
         included.append(proc)
         info_procs[name] = {"sample": s.sample, "file": s.path, "process": proc, "signal": signal,
                             "chunks": int(s.meta["chunks"]), "scale": s.scale, "yield": total}
-    _add_norms(b, spec, included, options)
+    _add_norms(b, fit, included, options)
     if options.signal_strength == "common":
-        b.set_poi("mu", [fit_process(p) for p in spec.signals])
+        b.set_poi("mu", [_fit_process(p) for p in fit.signals])
     prefit = sum(v["yield"] for v in info_procs.values())
     data_total = float(data.values.sum())
-    info = {"analysis": analysis, "channel": analysis, "lumi_pb": float(data.meta["lumi_pb"]),
+    info = {"fit": fit.name, "analysis": analysis.name, "channel": ch, "lumi_pb": float(data.meta["lumi_pb"]),
             "data": {"sample": data.sample, "file": data.path, "events": data_total},
             "processes": info_procs, "empty_backgrounds": empty, "prefit_total": prefit,
             "prefit_over_data": prefit / data_total if data_total > 0 else None,
-            "nonprompt": _nonprompt_note(options) if "qcd" in included else None,
-            "mass_poi": {"name": MASS_POI, "units_mev": options.mass_shift_mev, "boson": spec.poi_boson},
+            "nonprompt": _nonprompt_note(options) if QCD in included else None,
+            "mass_poi": {"name": fit.poi, "units_mev": options.mass_shift_mev, "boson": fit.boson},
             "options": options.as_dict()}
     return b, info
 
 
-def assemble_fit_input(analysis: str, hist_files: Mapping[str, str | Path], process_of: Mapping[str, str],
+def assemble_fit_input(fit_name: str, hist_files: Mapping[str, str | Path], process_of: Mapping[str, str],
                        options: FitInputOptions | None = None, provenance: Mapping[str, Any] | None = None) -> FitInput:
-    """The fit input of ``analysis`` from its merged histogram files ``{sample: path}``.
+    """The fit input of the fit ``fit_name`` (:mod:`wmass.registry`) from its merged histogram files ``{sample: path}``.
 
     ``process_of`` maps each sample to its process (the configuration's ``samples.<s>.process``).
     The metadata of :func:`assemble_builder` (plus ``provenance`` and the nuisance count per group)
@@ -184,12 +208,12 @@ def assemble_fit_input(analysis: str, hist_files: Mapping[str, str | Path], proc
     another analysis or configuration, a missing process, non-finite contents or an empty signal.
     """
     options = options or FitInputOptions()
-    b, info = assemble_builder(analysis, hist_files, process_of, options)
+    b, info = assemble_builder(fit_name, hist_files, process_of, options)
     fi = b.build(sparse=options.storage == "sparse", provenance={**info, **dict(provenance or {})})
     if options.signal_strength == "none":
         fi.pois = {}
     fi.provenance.update(prepare(fi, options.empty_bins))
     fi.provenance["nuisances_per_group"] = {g: len(m) for g, m in sorted(fi.groups.items())}
     fi.provenance["nuisances"] = len(fi.systs)
-    fi.validate(f"{analysis} fit input")
+    fi.validate(f"{fit_name} fit input")
     return fi

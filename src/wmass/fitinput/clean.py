@@ -91,7 +91,7 @@ def _effect(fi: FitInput) -> np.ndarray:
     """[S] bool: the systematic has a non-zero log κ in some (bin, process) with a positive yield."""
     lk, ns = fi.logk, len(fi.systs)
     pos = fi.nominal > 0
-    if lk.sparse:
+    if lk.indices is not None:  # sparse
         nz = lk.avg != 0 if lk.halfdiff is None else (lk.avg != 0) | (lk.halfdiff != 0)
         nz &= pos[lk.indices[:, 0], lk.indices[:, 1]]
         return np.bincount(lk.indices[nz, 2], minlength=ns) > 0
@@ -116,7 +116,7 @@ def drop_inert_nuisances(fi: FitInput) -> list[str]:
     new_index[keep] = np.arange(len(keep))
     dropped = [fi.systs[i] for i in np.flatnonzero(~effect)]
     lk = fi.logk
-    if lk.sparse:
+    if lk.indices is not None:  # sparse
         m = effect[lk.indices[:, 2]]
         ind = lk.indices[m].copy()
         ind[:, 2] = new_index[ind[:, 2]]

@@ -51,7 +51,7 @@ def _pairs(labels: list[str]) -> list[tuple[str, str, str | None]]:
     for label in labels:
         base, side = _base(label)
         found.setdefault(base, {})[side] = label
-    out = []
+    out: list[tuple[str, str, str | None]] = []
     for base, sides in found.items():
         if None in sides:
             out.append((base, sides[None], None))

@@ -23,8 +23,9 @@ from typing import Any
 import hist
 import numpy as np
 
+from wmass import registry
 from wmass.errors import InputError
-from wmass.fitinput.analyses import DATA, AnalysisSpec
+from wmass.fitinput.analyses import DATA, channel_hist
 from wmass.histograms.io import read_hists
 
 __all__ = ["SampleInput", "load_samples", "luminosity"]
@@ -58,9 +59,9 @@ class SampleInput:
         return self.raw_sumw2 * self.scale**2
 
 
-def _read(path: str, sample: str, process: str, spec: AnalysisSpec, histogram_hash: str | None) -> SampleInput:
+def _read(path: str, sample: str, process: str, analysis: registry.Analysis, histogram_hash: str | None) -> SampleInput:
     hists, meta = read_hists(path)  # refuses a missing, incomplete or non-finite file, naming it
-    for key, want in (("analysis", spec.name), ("sample", sample)):
+    for key, want in (("analysis", analysis.name), ("sample", sample)):
         if meta.get(key) != want:
             raise InputError(f"histogram file {path}: its {key} is {meta.get(key)!r}, expected {want!r}")
     if histogram_hash is not None and meta.get("config_hash") != histogram_hash:
@@ -68,7 +69,7 @@ def _read(path: str, sample: str, process: str, spec: AnalysisSpec, histogram_ha
                          f"{meta.get('config_hash')!r}, this configuration's histogram stage: {histogram_hash!r})")
     if "nominal" not in hists:
         raise InputError(f"histogram file {path} has no 'nominal' histogram")
-    h = spec.channel_hist(hists["nominal"])
+    h = channel_hist(analysis, hists["nominal"])
     variances = h.variances(flow=False)
     if variances is None:
         raise InputError(f"histogram file {path}: 'nominal' has no Weight storage (no sums of squared weights)")
@@ -86,9 +87,9 @@ def luminosity(data: SampleInput) -> float:
     return lumi
 
 
-def load_samples(spec: AnalysisSpec, hist_files: Mapping[str, str | Path], process_of: Mapping[str, str],
+def load_samples(analysis: registry.Analysis, hist_files: Mapping[str, str | Path], process_of: Mapping[str, str],
                  processes: tuple[str, ...], histogram_hash: str | None = None) -> tuple[SampleInput, dict[str, SampleInput]]:
-    """(data, {process: simulation}) of the analysis, simulation scaled to the data luminosity.
+    """(data, {process: simulation}) of ``analysis``, simulation scaled to the data luminosity.
 
     Every process of ``processes`` and ``data`` needs exactly one file; a file of another process is
     refused, as is a file of another analysis or configuration.
@@ -100,21 +101,21 @@ def load_samples(spec: AnalysisSpec, hist_files: Mapping[str, str | Path], proce
         proc = process_of[sample]
         if proc != DATA and proc not in processes:
             raise InputError(f"histogram file {path}: sample {sample!r} (process {proc!r}) is not a process of the "
-                             f"{spec.name} fit (fitinput.processes.{spec.name}: {list(processes)})")
+                             f"{analysis.name} fit (fitinput.processes.{analysis.layout}: {list(processes)})")
         if proc in by_process:
             raise InputError(f"two histogram files for process {proc!r}: {by_process[proc][1]} and {path}")
         by_process[proc] = (sample, str(path))
     missing = [p for p in (DATA, *processes) if p not in by_process]
     if missing:
-        raise InputError(f"{spec.name} fit input: no histogram file for process(es) {missing} "
+        raise InputError(f"{analysis.name} fit input: no histogram file for process(es) {missing} "
                          f"(files given: {sorted(map(str, hist_files.values()))})")
     data_sample, data_path = by_process[DATA]
-    data = _read(data_path, data_sample, DATA, spec, histogram_hash)
+    data = _read(data_path, data_sample, DATA, analysis, histogram_hash)
     lumi = luminosity(data)
     sims: dict[str, SampleInput] = {}
     for proc in processes:
         sample, path = by_process[proc]
-        s = _read(path, sample, proc, spec, histogram_hash)
+        s = _read(path, sample, proc, analysis, histogram_hash)
         chunks = int(s.meta.get("chunks") or 0)
         if chunks < 1:
             raise InputError(f"histogram file {path} does not record its number of chunks: merge it with `wmass merge`")

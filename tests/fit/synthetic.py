@@ -1,5 +1,7 @@
 """Synthetic fit inputs in the shape of the mW fit (charge × η × pT), for tests and benchmarks.
 
+Benchmarks import it as ``tests.fit.synthetic`` with the repository root on ``sys.path``.
+
 Processes: ``wplus``/``wminus`` signals (one POI ``Wnorm`` scaling both, the floating W
 normalisation) and backgrounds. Systematics, in the realistic sparse pattern of DESIGN.md §6:
 ``massShift`` (noi, unconstrained, units of 100 MeV: a smooth pT-dependent log κ on W), global

@@ -1,6 +1,11 @@
-"""Read merged histograms from a simple HDF5 layout into a :class:`FitInputBuilder` (``wmass fitinput``).
+"""Read histograms from a simple HDF5 layout into a :class:`~wmass.fit.builder.FitInputBuilder` (tests, benchmarks).
 
-Layout (``format="wmass-fithists"``, ``format_version=1``; the histogram stage will finalise it)::
+The fit engine's tests and the rabbit comparison write their synthetic inputs as such files
+(:func:`tests.fit.synthetic.write_hist_file`) and read them back here, so rabbit's TensorWriter and
+our builder see the same histograms. Not the analysis' path: ``wmass fitinput`` builds from the
+merged analysis histograms (:mod:`wmass.fitinput`).
+
+Layout (``format="wmass-fithists"``, ``format_version=1``)::
 
     / attrs: format, format_version, norms = JSON [{"name", "processes", "kappa", "group"}] (optional),
              pois = JSON {poi: [process, ...]} (optional; default one POI per signal process)

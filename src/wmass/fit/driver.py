@@ -20,7 +20,7 @@ import numpy as np
 import scipy.stats
 
 from wmass.fit.covariance import covariance
-from wmass.fit.hessian import bin_jacobian, hessian_factors, make_design
+from wmass.fit.hessian import bin_jacobian, hessian_factors, host_factors, make_design
 from wmass.fit.impacts import global_impacts, nominal_impacts
 from wmass.fit.inputs import FitInput
 from wmass.fit.minimize import FitFunctions, MinimizeResult, minimize
@@ -125,7 +125,7 @@ class Fitter:
         cov = covariance(res.chol)
         out["cov"] = cov
         out["timings"]["covariance"] = time.perf_counter() - t
-        fac = {k: (None if v is None else np.asarray(v)) for k, v in self.fns.factors(res.x, self.model, obs).items()}
+        fac = host_factors(self.fns.factors(res.x, self.model, obs))
         jac = bin_jacobian(self.design, self.model, fac)
         terms, full = self.summary(jnp.asarray(res.x), self.model, obs)
         terms = {k: np.asarray(v) for k, v in terms.items()}

@@ -24,7 +24,9 @@ scipy.sparse for the rest, so a sparse K is never made dense.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Literal, TypedDict, cast
 
 import jax
 import jax.numpy as jnp
@@ -34,7 +36,44 @@ import scipy.sparse as sp
 from wmass.fit.linalg import local_blocks
 from wmass.fit.model import Model, Obs, alpha, beta_profiled, log_syst, proc_norm
 
-__all__ = ["SplitMatrix", "Design", "make_design", "hessian_factors", "assemble_hessian", "bin_jacobian", "k_matrix"]
+__all__ = ["SplitMatrix", "Design", "Factors", "HostFactors", "make_design", "hessian_factors", "host_factors",
+           "assemble_hessian", "bin_jacobian", "k_matrix"]
+
+
+class Factors(TypedDict):
+    """Output of :func:`hessian_factors`: per-bin [b], per-row [r] and per-entry ([e] or [r, s]) factors.
+
+    ``D`` and ``E`` are None for a symmetric model (D is then log κ itself, kept in the :class:`Design`).
+    """
+
+    g: jax.Array
+    w: jax.Array
+    w_gn: jax.Array
+    w_nobb: jax.Array
+    nu_r: jax.Array
+    dmu_r: jax.Array
+    d2mu_r: jax.Array
+    D: jax.Array | None
+    E: jax.Array | None
+
+
+class HostFactors(TypedDict):
+    """:class:`Factors` copied to the host (:func:`host_factors`)."""
+
+    g: np.ndarray
+    w: np.ndarray
+    w_gn: np.ndarray
+    w_nobb: np.ndarray
+    nu_r: np.ndarray
+    dmu_r: np.ndarray
+    d2mu_r: np.ndarray
+    D: np.ndarray | None
+    E: np.ndarray | None
+
+
+def host_factors(fac: Factors | HostFactors) -> HostFactors:
+    """Host (numpy) copy of the factors; None stays None."""
+    return cast(HostFactors, {k: (None if v is None else np.asarray(v)) for k, v in fac.items()})
 
 
 @dataclass
@@ -155,31 +194,48 @@ class Design:
     k_layout: SplitLayout | None = None  # [r, s] layout of K (sparse models)
     j_layout: SplitLayout | None = None  # [b, s] layout of J
 
+    def entries(self) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, cols) of the log κ entries of a sparse design; ValueError for a dense one."""
+        if self.rows is None or self.cols is None:
+            raise ValueError("a dense design has no log κ entry coordinates (rows, cols)")
+        return self.rows, self.cols
+
 
 def make_design(model: Model, dense_fill: float = 0.02) -> Design:
     """Entry coordinates and the split: columns filling more than ``dense_fill`` of rows go dense."""
     nb, npr = model.nu0.shape
     nrows = nb * npr
+    rows: np.ndarray | None = None
+    cols: np.ndarray | None = None
+    bins: np.ndarray | None = None
+    blocks: list[np.ndarray] = []
+    kl: SplitLayout | None = None
+    jl: SplitLayout | None = None
     if model.sparse:
-        rows, cols = np.asarray(model.rows, dtype=np.int64), np.asarray(model.cols, dtype=np.int64)
+        mrows, mcols = model.entries()
+        rows, cols = np.asarray(mrows, dtype=np.int64), np.asarray(mcols, dtype=np.int64)
         fill = np.bincount(cols, minlength=model.nsyst) / max(nrows, 1)
         dense_cols = np.flatnonzero(fill > dense_fill)
         bins = rows // npr
-    else:
-        rows = cols = bins = None
-        dense_cols = np.arange(model.nsyst)
-    dense_pos = -np.ones(model.nsyst, dtype=np.int64)
-    dense_pos[dense_cols] = np.arange(len(dense_cols))
-    blocks, kl, jl = [], None, None
-    if rows is not None:
+        dense_pos = _dense_positions(dense_cols, model.nsyst)
         blocks = local_blocks(cols, bins, dense_pos < 0, model.nsyst, nb)
         kl = SplitLayout.make(rows, cols, (nrows, model.nsyst), dense_pos, dense_cols)
         jl = SplitLayout.make(bins, cols, (nb, model.nsyst), dense_pos, dense_cols)
+    else:
+        dense_cols = np.arange(model.nsyst)
+        dense_pos = _dense_positions(dense_cols, model.nsyst)
     return Design(rows, cols, bins, nrows, nb, model.nsyst, model.npoi, dense_pos, dense_cols,
                   np.asarray(model.weight), np.asarray(model.poi_of_proc), npr, blocks, np.asarray(model.logk_avg), kl, jl)
 
 
-def hessian_factors(x: jax.Array, model: Model, obs: Obs) -> dict[str, jax.Array]:
+def _dense_positions(dense_cols: np.ndarray, nsyst: int) -> np.ndarray:
+    """Position of each systematic among ``dense_cols``, -1 for the sparse ones."""
+    dense_pos = -np.ones(nsyst, dtype=np.int64)
+    dense_pos[dense_cols] = np.arange(len(dense_cols))
+    return dense_pos
+
+
+def hessian_factors(x: jax.Array, model: Model, obs: Obs) -> Factors:
     """Per-bin (g, W, W_GN, W_nobb), per-row (ν, ∂ν/∂r, ∂²ν/∂r²) and per-entry (D, E) factors at x."""
     poi, theta = x[: model.npoi], x[model.npoi:]
     mu = model.nu0 * jnp.exp(log_syst(theta, model).reshape(model.nu0.shape))  # [b, p]
@@ -197,23 +253,22 @@ def hessian_factors(x: jax.Array, model: Model, obs: Obs) -> dict[str, jax.Array
     dr = 2.0 * poi if model.poi_square else jnp.ones_like(poi)  # dr/dpoi
     rp = jnp.where(model.poi_of_proc >= 0, dr[jnp.maximum(model.poi_of_proc, 0)] if model.npoi else 0.0, 0.0)
     rpp = jnp.where(model.poi_of_proc >= 0, 2.0 if model.poi_square else 0.0, 0.0)
-    out = {"g": g, "w": w, "w_gn": w_gn, "w_nobb": w_nobb, "nu_r": nu_bp.reshape(-1),
-           "dmu_r": (rp[None, :] * mu).reshape(-1), "d2mu_r": (rpp[None, :] * mu).reshape(-1)}
-    if model.logk_hd is None:  # symmetric: D is log κ itself (host copy kept in the Design)
-        out["D"] = None
-        out["E"] = None
-    else:
-        th = theta[model.cols] if model.sparse else theta[None, :]
+    nu_r, dmu_r, d2mu_r = nu_bp.reshape(-1), (rp[None, :] * mu).reshape(-1), (rpp[None, :] * mu).reshape(-1)
+    d: jax.Array | None = None
+    e: jax.Array | None = None
+    if model.logk_hd is not None:  # symmetric: D is log κ itself (host copy kept in the Design), no E
+        th = theta[model.entries()[1]] if model.sparse else theta[None, :]
         x2 = 2.0 * th
         inside = jnp.abs(x2) < 1.0
         da = jnp.where(inside, 3.75 * (x2 * x2 - 1.0) ** 2, 0.0)
         d2a = jnp.where(inside, 30.0 * x2 * (x2 * x2 - 1.0), 0.0)
-        out["D"] = model.logk_avg + model.logk_hd * (alpha(th) + th * da)
-        out["E"] = model.logk_hd * (2.0 * da + th * d2a)
-    return out
+        d = model.logk_avg + model.logk_hd * (alpha(th) + th * da)
+        e = model.logk_hd * (2.0 * da + th * d2a)
+    return {"g": g, "w": w, "w_gn": w_gn, "w_nobb": w_nobb, "nu_r": nu_r, "dmu_r": dmu_r, "d2mu_r": d2mu_r,
+            "D": d, "E": e}
 
 
-def _entry_values(design: Design, model: Model, fac: dict[str, np.ndarray], key: str) -> np.ndarray | None:
+def _entry_values(design: Design, model: Model, fac: HostFactors, key: Literal["D", "E"]) -> np.ndarray | None:
     """Per-entry D or E values ([e] sparse, [r, s] dense); D is log κ itself when symmetric."""
     arr = fac[key]
     if arr is None:
@@ -221,28 +276,43 @@ def _entry_values(design: Design, model: Model, fac: dict[str, np.ndarray], key:
     return np.asarray(arr)
 
 
+def _d_values(design: Design, model: Model, fac: HostFactors) -> np.ndarray:
+    """Per-entry D values (:func:`_entry_values`), never None."""
+    d = _entry_values(design, model, fac, "D")
+    if d is None:
+        raise ValueError("no log κ derivatives D: the factors are symmetric and the design has no host copy of log κ")
+    return d
+
+
 def _empty(shape: tuple[int, int]) -> sp.csr_matrix:
     return sp.csr_matrix(shape)
 
 
-def k_matrix(design: Design, model: Model, fac: dict[str, np.ndarray]) -> SplitMatrix:
+def _layout(layout: SplitLayout | None, what: str) -> SplitLayout:
+    """The layout of a sparse design (set by :func:`make_design` whenever ``rows`` is)."""
+    if layout is None:
+        raise ValueError(f"sparse design without the layout of {what}: build it with make_design")
+    return layout
+
+
+def k_matrix(design: Design, model: Model, fac: HostFactors) -> SplitMatrix:
     """K_D[r, s] = ∂η_r/∂θ_s as a :class:`SplitMatrix`."""
-    d = _entry_values(design, model, fac, "D")
+    d = _d_values(design, model, fac)
     if design.rows is None:
         return SplitMatrix(design.dense_cols, d, _empty((design.nrows, design.nsyst)))
-    return design.k_layout.build(d)
+    return _layout(design.k_layout, "K").build(d)
 
 
-def bin_jacobian(design: Design, model: Model, fac: dict[str, np.ndarray]) -> tuple[SplitMatrix, np.ndarray]:
+def bin_jacobian(design: Design, model: Model, fac: HostFactors) -> tuple[SplitMatrix, np.ndarray]:
     """J = ∂ν_b/∂x: the θ part as a :class:`SplitMatrix` [b, s] and the POI part dense [b, j]."""
-    d = _entry_values(design, model, fac, "D")
+    d = _d_values(design, model, fac)
     nu_r = np.asarray(fac["nu_r"])
     if design.rows is None:
         dense = np.einsum("bp,bps->bs", nu_r.reshape(design.nbins, design.nproc),
                           d.reshape(design.nbins, design.nproc, design.nsyst))
         jth = SplitMatrix(design.dense_cols, dense, _empty((design.nbins, design.nsyst)))
     else:
-        jth = design.j_layout.build(nu_r[design.rows] * d)
+        jth = _layout(design.j_layout, "J").build(nu_r[design.rows] * d)
     jp = np.zeros((design.nbins, design.npoi))
     dmu = np.asarray(fac["dmu_r"]).reshape(design.nbins, design.nproc)
     for p, j in enumerate(design.poi_of_proc):
@@ -251,12 +321,15 @@ def bin_jacobian(design: Design, model: Model, fac: dict[str, np.ndarray]) -> tu
     return jth, jp
 
 
-def assemble_hessian(design: Design, model: Model, fac: dict[str, np.ndarray], kind: str = "exact",
+_WEIGHT: Mapping[str, Literal["w", "w_gn", "w_nobb"]] = {"exact": "w", "gn": "w_gn", "nobb": "w_nobb"}
+
+
+def assemble_hessian(design: Design, model: Model, fac: Factors | HostFactors, kind: str = "exact",
                      jac: tuple[SplitMatrix, np.ndarray] | None = None) -> np.ndarray:
     """Dense [x, x] Hessian of the reduced NLL: ``kind`` = "exact", "gn" (Gauss-Newton) or "nobb"."""
-    fac = {k: (None if v is None else np.asarray(v)) for k, v in fac.items()}
+    fac = host_factors(fac)
     jth, jp = jac if jac is not None else bin_jacobian(design, model, fac)
-    w = fac[{"exact": "w", "gn": "w_gn", "nobb": "w_nobb"}[kind]]
+    w = fac[_WEIGHT[kind]]
     npoi, ns = design.npoi, design.nsyst
     h = np.zeros((npoi + ns, npoi + ns))
     hth = h[npoi:, npoi:]
@@ -272,7 +345,7 @@ def assemble_hessian(design: Design, model: Model, fac: dict[str, np.ndarray], k
         if e is not None and design.rows is None:
             hth[np.diag_indices(ns)] += (g_r * fac["nu_r"]) @ e
         elif e is not None:
-            hth[np.diag_indices(ns)] += np.bincount(design.cols, weights=(g_r * fac["nu_r"])[design.rows] * e, minlength=ns)
+            hth[np.diag_indices(ns)] += np.bincount(design.entries()[1], weights=(g_r * fac["nu_r"])[design.rows] * e, minlength=ns)
         m = np.zeros((design.nrows, npoi))
         d2 = np.zeros(npoi)
         for p, j in enumerate(design.poi_of_proc):

@@ -153,7 +153,8 @@ class FitInput:
             arr = getattr(self.logk, part)
             if arr is not None and not np.all(np.isfinite(arr)):
                 i = int(np.flatnonzero(~np.isfinite(np.ravel(arr)))[0])
-                b, p, s = (self.logk.indices[i] if self.logk.sparse else np.unravel_index(i, self.logk.shape))
+                ind = self.logk.indices  # not None exactly when sparse
+                b, p, s = (ind[i] if ind is not None else np.unravel_index(i, self.logk.shape))
                 raise InputError(f"{source}: logk/{part} is not finite at {self.bin_label(int(b))}, "
                                  f"process {self.processes[p]}, systematic {self.systs[s]}")
         known = set(self.systs)
@@ -205,7 +206,7 @@ def write_fit_input(fi: FitInput, path: str | Path) -> None:
         g = f.create_group("logk")
         g.attrs.update(storage="sparse" if fi.logk.sparse else "dense", symmetric=fi.logk.symmetric,
                        shape=np.array(fi.logk.shape, dtype=np.int64))
-        if fi.logk.sparse:
+        if fi.logk.indices is not None:  # sparse
             g.create_dataset("indices", data=fi.logk.indices.astype(np.int64), compression="gzip")
         g.create_dataset("avg", data=fi.logk.avg, compression="gzip")
         if not fi.logk.symmetric:
@@ -238,7 +239,10 @@ def _read(f: h5py.File) -> FitInput:
     chans = tuple(Channel(c["name"], tuple((a["name"], tuple(a["edges"])) for a in c["axes"]), bool(c["masked"]))
                   for c in json.loads(f["channels"].attrs["spec"]))
     g = f["logk"]
-    shape = tuple(int(v) for v in g.attrs["shape"])
+    dims = tuple(int(v) for v in g.attrs["shape"])
+    if len(dims) != 3:
+        raise InputError(f"fit input {f.filename}: logk has a shape attribute {dims}, expected (bins, processes, systematics)")
+    shape = (dims[0], dims[1], dims[2])
     sym = bool(g.attrs["symmetric"])
     logk = LogK(shape=shape, avg=g["avg"][...], halfdiff=None if sym else g["halfdiff"][...],
                 indices=g["indices"][...] if g.attrs["storage"] == "sparse" else None)

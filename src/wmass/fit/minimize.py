@@ -111,20 +111,20 @@ def minimize(fns: FitFunctions, design: Design, model: Any, obs: Any, x_start: n
         h_ex = _restrict(assemble_hessian(design, model, fac, "exact"), free) if exact else None
         h_gn = None if exact else _restrict(assemble_hessian(design, model, fac, "gn"), free)
         timings["hessian"] += time.perf_counter() - t
-        res, kind = (_step(h_ex, g, blocks), "newton") if exact else (None, "")
+        res, kind = (_step(h_ex, g, blocks), "newton") if h_ex is not None else (None, "")  # h_ex: when exact
         if exact and res is None:  # indefinite away from the minimum: Gauss-Newton this time
             h_bad = h_ex
         if res is None:
             if h_gn is None:
                 h_gn = _restrict(assemble_hessian(design, model, fac, "gn"), free)
             res, kind = _step(h_gn, g, blocks), "gauss-newton"
-        if res is None:  # GN is only semi-definite (a parameter without effect): smallest damping that factors
-            res, kind = _damped(h_gn, g, blocks, fnames), "gauss-newton+damping"
+            if res is None:  # GN is only semi-definite (a parameter without effect): smallest damping that factors
+                res, kind = _damped(h_gn, g, blocks, fnames), "gauss-newton+damping"
         step, chol = res
         edm = float(-0.5 * g @ step)
         if log:
             log(f"iteration {it}: {kind} edm={edm:.3g}")
-        if kind == "newton" and edm < tol:
+        if kind == "newton" and h_ex is not None and edm < tol:  # a Newton step always has h_ex
             return MinimizeResult(x, f, edm, it, "converged", h_ex, chol, free,
                                   {**timings, "total": time.perf_counter() - t0})
         if kind != "newton" and edm < switch_edm:

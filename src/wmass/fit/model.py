@@ -65,6 +65,12 @@ class Model:
         """Number of fit parameters."""
         return self.npoi + self.nsyst
 
+    def entries(self) -> tuple[jax.Array, jax.Array]:
+        """(rows, cols) of the stored log κ entries of a sparse model; ValueError for a dense one."""
+        if self.rows is None or self.cols is None:
+            raise ValueError("a dense model has no log κ entry coordinates (rows, cols)")
+        return self.rows, self.cols
+
 
 @jax.tree_util.register_dataclass
 @dataclass(frozen=True)
@@ -107,22 +113,23 @@ def build_model(fi: FitInput, poi_square: bool = True, bbstat: bool = True) -> t
                 raise InputError(f"process {p} is scaled by two POIs")
             poi_of_proc[proc_index[p]] = j
     lk = fi.logk
-    if lk.sparse:
+    rows: jax.Array | None = None
+    cols: jax.Array | None = None
+    if lk.indices is not None:  # sparse
         glob_to_fit = -np.ones(fi.nominal.shape[0], dtype=np.int64)
         glob_to_fit[fb] = np.arange(nbf)
         b = glob_to_fit[lk.indices[:, 0]]
         keep = (b >= 0) & (nu0[np.maximum(b, 0), lk.indices[:, 1]] > 0)
-        rows = (b[keep] * npr + lk.indices[keep, 1]).astype(np.int32)
-        cols = lk.indices[keep, 2].astype(np.int32)
-        order = np.lexsort((cols, rows))
+        erows = (b[keep] * npr + lk.indices[keep, 1]).astype(np.int32)
+        ecols = lk.indices[keep, 2].astype(np.int32)
+        order = np.lexsort((ecols, erows))
         avg = lk.avg[keep][order]
-        hd = None if lk.symmetric else lk.halfdiff[keep][order]
-        rows, cols = jnp.asarray(rows[order]), jnp.asarray(cols[order])
+        hd = None if lk.halfdiff is None else lk.halfdiff[keep][order]
+        rows, cols = jnp.asarray(erows[order]), jnp.asarray(ecols[order])
     else:
         zero = (nu0 == 0)[:, :, None]
         avg = np.where(zero, 0.0, lk.avg[fb]).reshape(nbf * npr, -1)
-        hd = None if lk.symmetric else np.where(zero, 0.0, lk.halfdiff[fb]).reshape(nbf * npr, -1)
-        rows = cols = None
+        hd = None if lk.halfdiff is None else np.where(zero, 0.0, lk.halfdiff[fb]).reshape(nbf * npr, -1)
     _check_defined(fi, fb, nu0, poi_of_proc, cols if lk.sparse else None, avg, hd)
     model = Model(nu0=jnp.asarray(nu0), kstat=jnp.asarray(kstat), bbmask=jnp.asarray(bbmask),
                   poi_of_proc=jnp.asarray(poi_of_proc), weight=jnp.asarray(fi.weight, dtype=jnp.float64),
@@ -186,9 +193,10 @@ def alpha(theta: jax.Array) -> jax.Array:
 def log_syst(theta: jax.Array, model: Model) -> jax.Array:
     """η_r = Σ_s θ_s (log κ^avg_rs + α(θ_s) log κ^hd_rs), shape [r]."""
     if model.sparse:
-        th = theta[model.cols]  # [e]
+        rows, cols = model.entries()
+        th = theta[cols]  # [e]
         val = th * model.logk_avg if model.logk_hd is None else th * (model.logk_avg + alpha(th) * model.logk_hd)
-        return jax.ops.segment_sum(val, model.rows, num_segments=model.nu0.size, indices_are_sorted=True)
+        return jax.ops.segment_sum(val, rows, num_segments=model.nu0.size, indices_are_sorted=True)
     eta = model.logk_avg @ theta  # [r, s] @ [s]
     if model.logk_hd is not None:
         eta = eta + model.logk_hd @ (theta * alpha(theta))

@@ -115,14 +115,18 @@ def run_toys(fitter: Any, res: Any, ntoys: int, seed: int, batch: int = 64, dens
     targets = jnp.asarray(fitter.targets())
     chol = jnp.asarray(np.linalg.cholesky(res.hessian))  # dense factor of the data fit's Hessian
     fun = toy_fit_dense if model.nparams <= dense_max else toy_fit
-    fit = jax.jit(jax.vmap(fun, in_axes=(None, Obs(0, 0, 0), None, None, None)))
+    fit = jax.jit(jax.vmap(fun, in_axes=(None, 0, None, None, None)))  # 0: every leaf of the Obs batch
     key = jax.random.PRNGKey(seed)
-    xs, sig, gn = [], [], []
+    xs: list[np.ndarray] = []
+    sig: list[np.ndarray] = []
+    gn: list[np.ndarray] = []
     for start in range(0, ntoys, batch):
         n = min(batch, ntoys - start)
         obs = throw_toys(jax.random.fold_in(key, start), n, nu_gen, xg[model.npoi:], model)
         x, s, g = fit(xg, obs, model, chol, targets)
-        xs.append(np.asarray(x)), sig.append(np.asarray(s)), gn.append(np.asarray(g))
+        xs.append(np.asarray(x))
+        sig.append(np.asarray(s))
+        gn.append(np.asarray(g))
     x, s, g = np.concatenate(xs), np.concatenate(sig), np.concatenate(gn)
     tg = np.asarray(targets)
     pulls = (x[:, tg] - np.asarray(xg)[tg]) / s

@@ -50,7 +50,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from wmass.fit.driver import FitOptions, precision
-from wmass.fit.hessian import SplitMatrix, bin_jacobian, hessian_factors, make_design
+from wmass.fit.hessian import SplitMatrix, bin_jacobian, hessian_factors, host_factors, make_design
 from wmass.fit.inputs import Channel, FitInput
 from wmass.fit.model import build_model, x0
 from wmass.io import atomic_path
@@ -96,7 +96,7 @@ def projection_matrices(channels: tuple[Channel, ...]) -> dict[tuple[str, tuple[
     for c in channels:
         names = [n for n, _ in c.axes]
         shape = tuple(len(e) - 1 for _, e in c.axes)
-        keeps = [(n,) for n in names]
+        keeps: list[tuple[str, ...]] = [(n,) for n in names]
         if "charge" in names and len(names) > 2:
             keeps += [(n, "charge") for n in names if n != "charge"]
         flat = np.arange(c.nbins).reshape(shape)
@@ -111,7 +111,7 @@ def projection_matrices(channels: tuple[Channel, ...]) -> dict[tuple[str, tuple[
     return out
 
 
-def expected_yields(fi: FitInput, out: dict[str, Any], options: FitOptions) -> dict[str, np.ndarray]:
+def expected_yields(fi: FitInput, out: dict[str, Any], options: FitOptions) -> dict[str, Any]:
     """Prefit/postfit yields [B, P], total uncertainties [B], data [Bf] and projection bands.
 
     ``out`` is the dict of :func:`wmass.fit.driver.run_fit` (raw ``x``, ``cov``, ``names``).
@@ -129,8 +129,7 @@ def expected_yields(fi: FitInput, out: dict[str, Any], options: FitOptions) -> d
         design = make_design(model, options.dense_fill)
         facs = []
         for x in (np.asarray(x0(model)), np.asarray(out["x"], dtype=float)):
-            f = hessian_factors(jnp.asarray(x), model, obs)
-            facs.append({k: (None if v is None else np.asarray(v)) for k, v in f.items()})
+            facs.append(host_factors(hessian_factors(jnp.asarray(x), model, obs)))
     nbp = model.nu0.shape
     pre = facs[0]["nu_r"].reshape(nbp)
     nu_bp = facs[1]["nu_r"].reshape(nbp)

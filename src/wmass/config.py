@@ -11,7 +11,7 @@ import copy
 import hashlib
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -48,11 +48,13 @@ def schema() -> dict[str, Any]:
     return yaml.safe_load(text)
 
 
-def _with_defaults(validator_class: type) -> type:
+def _with_defaults(validator_class: type[jsonschema.protocols.Validator]) -> type[jsonschema.protocols.Validator]:
     """A jsonschema validator class that also fills in `default` values (as Snakemake does)."""
     validate_properties = validator_class.VALIDATORS["properties"]
 
-    def set_defaults(validator, properties, instance, schema_):  # type: ignore[no-untyped-def]
+    def set_defaults(
+        validator: jsonschema.protocols.Validator, properties: Mapping[str, Any], instance: Any, schema_: Any
+    ) -> Iterator[jsonschema.ValidationError]:
         if isinstance(instance, dict):
             for name, sub in properties.items():
                 if "default" in sub and name not in instance:

@@ -7,9 +7,17 @@ from particle import Particle
 __all__ = ["GAMMA_W", "GAMMA_Z", "M_JPSI", "M_MU", "M_W", "M_W_ERR", "M_Z", "M_Z_ERR", "M_Z_LEP", "M_Z_LEP_ERR", "SQRT_S"]
 
 
+def _mass(pdgid: int) -> float:
+    """The PDG mass of `pdgid` in GeV; an error if the `particle` table has none."""
+    mass = Particle.from_pdgid(pdgid).mass
+    if mass is None:
+        raise ValueError(f"the particle table has no mass for PDG id {pdgid}")
+    return mass / 1000.0
+
+
 def _mass_width(pdgid: int) -> tuple[float, float]:
     p = Particle.from_pdgid(pdgid)
-    return p.mass / 1000.0, (p.width or 0.0) / 1000.0
+    return _mass(pdgid), (p.width or 0.0) / 1000.0
 
 
 def _mass_error(pdgid: int) -> float:
@@ -19,8 +27,8 @@ def _mass_error(pdgid: int) -> float:
 
 M_W, GAMMA_W = _mass_width(24)
 M_Z, GAMMA_Z = _mass_width(23)
-M_MU = Particle.from_pdgid(13).mass / 1000.0
-M_JPSI = Particle.from_pdgid(443).mass / 1000.0
+M_MU = _mass(13)
+M_JPSI = _mass(443)
 #: PDG uncertainties of the masses above (GeV).
 M_W_ERR, M_Z_ERR = _mass_error(24), _mass_error(23)
 #: LEP m_Z and its uncertainty (GeV; ALEPH, DELPHI, L3, OPAL, SLD, Phys. Rept. 427 (2006) 257), the

@@ -124,6 +124,8 @@ def _previous_checks(cfg: Mapping[str, Any], st: Stage, unblind_dir: Path) -> li
                     f"{path}: opened {prev.get('when')} by {prev.get('who')} with config hash "
                     f"{prev.get('config_hash')} (this configuration: {want})")]
     ref, max_pull = st.previous_reference, float(cfg["unblinding"]["max_pull"])
+    if ref is None:
+        raise registry.RegistryError(f"stage {st.name!r} follows {st.previous!r} but declares no previous_reference")
     for fit, params in prev.get("results", {}).items():
         for name, r in params.items():
             sigma = math.hypot(r["error_mev"], ref.error_gev * 1e3)

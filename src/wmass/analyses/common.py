@@ -56,7 +56,7 @@ def chunk_totals(weight: np.ndarray, opts: Options) -> dict[str, Any]:
 class Target:
     """Where the systematic histograms go: base axes, flat base index and weight of the selected events."""
 
-    axes: tuple[hist.axis.AxesMixin, ...]
+    axes: tuple[binning.HistAxis, ...]
     index: np.ndarray
     weight: np.ndarray
     scale: float

@@ -11,7 +11,7 @@ axes of the muon's cell (``muEta`` [× ``muCharge``], see :func:`two_muon_hist`)
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, cast
 
 import awkward as ak
 import hist
@@ -84,7 +84,8 @@ class DileptonProcessor(AnalysisProcessor):
                 pt, eta, q = (pair[k][slot][ok] for k in ("pt", "eta", "charge"))
                 weight[ok] *= scale_factors(pt, eta, q, opts.efficiency_file)
         axes = binning.dilepton_axes()
-        idx_all = np.where(ok, fill.flat_index(axes, [pair["mll"], eta_fwd]), -1)
+        mll = cast(np.ndarray, pair["mll"])  # one array per event (the muon columns are (slot 0, slot 1) pairs)
+        idx_all = np.where(ok, fill.flat_index(axes, [mll, eta_fwd]), -1)
         hists: dict[str, hist.Hist] = {"nominal": fill.nominal_hist(axes, idx_all, weight, opts.weight_scale)}
         theory_only = dataclasses.replace(opts, groups=opts.groups & frozenset(THEORY_GROUPS))
         none = np.zeros(int(ok.sum()))

@@ -22,10 +22,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from wmass.muon.efficiency import STEPS, legendre, unit_pt
+
+if TYPE_CHECKING:
+    import correctionlib  # for the annotations: _corrections imports it when it first reads a file
 
 __all__ = ["STEPS", "component_labels", "scale_factors", "stat_shifts", "syst_labels", "syst_shifts"]
 
@@ -45,7 +49,7 @@ def syst_labels(split: frozenset[str]) -> list[str]:
 
 
 @lru_cache(maxsize=4)
-def _corrections(path: str):  # type: ignore[no-untyped-def]
+def _corrections(path: str) -> correctionlib.CorrectionSet:
     import correctionlib
 
     return correctionlib.CorrectionSet.from_file(path)

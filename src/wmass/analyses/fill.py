@@ -22,6 +22,7 @@ import hist
 import numpy as np
 
 from wmass.analyses import kernels
+from wmass.histograms.binning import HistAxis
 
 __all__ = ["QUANTUM_BITS", "axis_index", "columns_hist", "flat_index", "nominal_hist", "power_of_two", "quantise", "tensor_hist"]
 
@@ -41,13 +42,13 @@ def quantise(w: np.ndarray, scale: float) -> np.ndarray:
     return np.rint(np.asarray(w, dtype=np.float64) / unit) * unit
 
 
-def axis_index(axis: hist.axis.AxesMixin, values: np.ndarray) -> np.ndarray:
+def axis_index(axis: HistAxis, values: np.ndarray) -> np.ndarray:
     """In-range bin index (0..size-1) of each value, or -1 outside (flow bins are never filled)."""
     idx = np.asarray(axis.index(values), dtype=np.int64)
     return np.where((idx >= 0) & (idx < axis.size), idx, -1)
 
 
-def flat_index(axes: Sequence[hist.axis.AxesMixin], values: Sequence[np.ndarray]) -> np.ndarray:
+def flat_index(axes: Sequence[HistAxis], values: Sequence[np.ndarray]) -> np.ndarray:
     """C-order flat bin index over ``axes`` of each event, -1 when any coordinate is out of range."""
     flat = np.zeros(len(values[0]), dtype=np.int64)
     bad = np.zeros(len(values[0]), dtype=bool)
@@ -58,12 +59,12 @@ def flat_index(axes: Sequence[hist.axis.AxesMixin], values: Sequence[np.ndarray]
     return np.where(bad, -1, flat)
 
 
-def _sizes(axes: Sequence[hist.axis.AxesMixin]) -> int:
+def _sizes(axes: Sequence[HistAxis]) -> int:
     return int(np.prod([a.size for a in axes], dtype=np.int64))
 
 
 def nominal_hist(
-    axes: Sequence[hist.axis.AxesMixin], index: np.ndarray, weight: np.ndarray, scale: float
+    axes: Sequence[HistAxis], index: np.ndarray, weight: np.ndarray, scale: float
 ) -> hist.Hist:
     """A Weight-storage histogram on ``axes`` from per-event flat ``index`` (-1: skip) and ``weight``."""
     h = hist.Hist(*axes, storage=hist.storage.Weight())
@@ -78,9 +79,9 @@ def nominal_hist(
 
 
 def tensor_hist(
-    base_axes: Sequence[hist.axis.AxesMixin],
+    base_axes: Sequence[HistAxis],
     base_index: np.ndarray,
-    tensor_axes: Sequence[hist.axis.AxesMixin],
+    tensor_axes: Sequence[HistAxis],
     weight: np.ndarray,
     factors: np.ndarray,
     add: float,
@@ -112,10 +113,10 @@ def tensor_hist(
 
 
 def columns_hist(
-    base_axes: Sequence[hist.axis.AxesMixin],
+    base_axes: Sequence[HistAxis],
     indices: Sequence[np.ndarray],
     weights: Sequence[np.ndarray],
-    tensor_axis: hist.axis.AxesMixin,
+    tensor_axis: HistAxis,
     scale: float,
 ) -> hist.Hist:
     """A Double-storage histogram whose tensor entry j is filled at its own per-event ``indices[j]``.

@@ -60,7 +60,7 @@ class MuonEvents:
     owner: np.ndarray
     event: np.ndarray
     weight: np.ndarray  #: genWeight (float64) for simulation, ones for data
-    met_pt: np.ndarray | None
+    met_pt: np.ndarray | None  #: None unless read with ``need_met``
     met_phi: np.ndarray | None
     trigger: np.ndarray  #: bool, OR of the configured HLT paths
     electron_veto: np.ndarray  #: bool, True when no veto electron
@@ -74,6 +74,12 @@ class MuonEvents:
     matched: np.ndarray  #: bool per muon: trigger matched
     gen_pt: np.ndarray | None  #: pT of the matched generator muon (NaN when unmatched); None for data
     missing: tuple[str, ...]  #: optional groups absent in this file (allowed, fallbacks applied)
+
+    def met(self) -> tuple[np.ndarray, np.ndarray]:
+        """(pT^miss, φ^miss) per event; an error for events read without ``need_met``."""
+        if self.met_pt is None or self.met_phi is None:
+            raise ValueError("pT^miss was not read for these events (the processor sets need_met = False)")
+        return self.met_pt, self.met_phi
 
     def nveto(self) -> np.ndarray:
         """Number of veto muons per event."""
@@ -89,7 +95,7 @@ class MuonEvents:
 
 def _buffer(data: object) -> np.ndarray:
     """The numpy array behind an awkward buffer (a lazily read NanoEvents column is read here)."""
-    return np.asarray(data.materialize() if hasattr(data, "materialize") else data)  # type: ignore[attr-defined]
+    return np.asarray(data.materialize() if hasattr(data, "materialize") else data)
 
 
 def _flat(arr: ak.Array, dtype: type = np.float64) -> tuple[np.ndarray, np.ndarray]:

@@ -20,10 +20,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import lru_cache
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
 from wmass.muon.curvature import CURVATURE_PARAMS, curvature_derivatives
+
+if TYPE_CHECKING:
+    import correctionlib  # for the annotations: _corrections imports it when it first reads a file
 
 __all__ = ["RESOLUTION_LABELS", "SCALE_LABELS", "corrected_pt", "resolution_shifts", "scale_shifts"]
 
@@ -35,7 +39,7 @@ PULL_MAX = 5.0
 
 
 @lru_cache(maxsize=4)
-def _corrections(path: str):  # type: ignore[no-untyped-def]
+def _corrections(path: str) -> correctionlib.CorrectionSet:
     import correctionlib
 
     return correctionlib.CorrectionSet.from_file(path)
@@ -45,7 +49,8 @@ def corrected_pt(pt: np.ndarray, eta: np.ndarray, charge: np.ndarray, path: str 
     """Calibrated muon pT (unchanged without a calibration file)."""
     if path is None:
         return pt
-    return _corrections(path)["pt_corrected"].evaluate(pt, eta, charge.astype(np.float64))
+    # correctionlib evaluates array arguments to an array
+    return cast(np.ndarray, _corrections(path)["pt_corrected"].evaluate(pt, eta, charge.astype(np.float64)))
 
 
 def _pull(pt: np.ndarray, gen_pt: np.ndarray, eta: np.ndarray, poly: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -60,7 +65,7 @@ def _sizes(eta: np.ndarray, sigma: Mapping[str, float], path: str | None) -> dic
     if path is None:
         return {p: np.full(eta.shape, sigma[p]) for p in SCALE_PARAMS}
     corr = _corrections(path)["scale_sigma"]
-    return {p: corr.evaluate(eta, p) for p in SCALE_PARAMS}
+    return {p: cast(np.ndarray, corr.evaluate(eta, p)) for p in SCALE_PARAMS}  # array in, array out
 
 
 def scale_shifts(

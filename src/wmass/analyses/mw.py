@@ -52,7 +52,7 @@ def select_single(ev: MuonEvents) -> dict[str, np.ndarray]:
 
 
 def _mt(sel: dict[str, np.ndarray], ev: MuonEvents, pt: np.ndarray) -> np.ndarray:
-    return selection.transverse_mass(pt, sel["phi"], ev.met_pt, ev.met_phi)
+    return selection.transverse_mass(pt, sel["phi"], *ev.met())
 
 
 class MwProcessor(AnalysisProcessor):

@@ -29,7 +29,7 @@ PROMPT_FLAGS = (1 << 0) | (1 << 5)
 PT_MIN, PT_MAX = 15.0, 60.0
 
 
-def veto_axes() -> tuple[hist.axis.AxesMixin, ...]:
+def veto_axes() -> tuple[binning.HistAxis, ...]:
     """The lost muon's η bin (48) and charge: the cells the veto components act in."""
     return (binning.eta_axis("vetoEta"), hist.axis.Regular(2, -2.0, 2.0, underflow=False, overflow=False, name="vetoCharge"))
 

@@ -72,7 +72,7 @@ class WlikeProcessor(AnalysisProcessor):
         take = lambda name: np.where(k == 0, pair[name][0], pair[name][1])  # noqa: E731
         other = lambda name: np.where(k == 0, pair[name][1], pair[name][0])  # noqa: E731
         pt, eta, phi, q = take("pt"), take("eta"), take("phi"), take("charge")
-        met_pt, met_phi = selection.add_to_met(ev.met_pt, ev.met_phi, other("pt"), other("phi"))
+        met_pt, met_phi = selection.add_to_met(*ev.met(), other("pt"), other("phi"))
         mt = selection.transverse_mass(pt, phi, met_pt, met_phi)
         ok = pair["base"] & (take("tight") > 0) & (take("matched") > 0) & (other("tight") > 0) & (pt < PT_MAX)
         ok &= mt > MT_MIN

@@ -56,8 +56,8 @@ def efficiency(pt: np.ndarray, eta: np.ndarray, charge: np.ndarray, p: Efficienc
     pt, eta, charge = np.broadcast_arrays(np.asarray(pt, dtype=np.float64), np.asarray(eta, dtype=np.float64),
                                           np.asarray(charge, dtype=np.float64))
     par = np.array(astuple(p), dtype=np.float64)
-    flat = (np.ascontiguousarray(v).reshape(-1) for v in (pt, eta, charge))
-    return _efficiency(*flat, par).reshape(pt.shape)
+    pt_f, eta_f, charge_f = (np.ascontiguousarray(v).reshape(-1) for v in (pt, eta, charge))
+    return _efficiency(pt_f, eta_f, charge_f, par).reshape(pt.shape)
 
 
 @numba.njit(cache=True, nogil=True)

@@ -74,7 +74,8 @@ def _reconstruct_muons(t: dict[str, np.ndarray], p: DetectorParams, n_pu: np.nda
                        rng: np.random.Generator) -> dict[str, np.ndarray]:
     """Reconstructed flat muon arrays from accepted truth muons (lost muons removed)."""
     pt, eta, q = t["pt"], t["eta"], t["charge"]
-    m, eff = pt.shape[0], p.efficiency
+    m: int = pt.shape[0]
+    eff = p.efficiency
     cat = categories(rng.random(m) < efficiency(pt, eta, q, eff["tracking"]),
                      rng.random(m) < efficiency(pt, eta, q, eff["reco"]))
     keep = cat["present"]

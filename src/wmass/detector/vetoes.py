@@ -63,7 +63,7 @@ def draw_electrons(
 
     ``real_prob``: the probability of a real electron in this process (``p.real_prob`` for ``rare``, else 0).
     """
-    n = n_pu.shape[0]
+    n: int = n_pu.shape[0]
     lam = p.fake_rate0 + p.fake_rate_pu * n_pu + p.fake_rate_recoil * recoil_pt / 10.0
     n_fake = rng.poisson(lam)
     n_real = (rng.random(n) < real_prob).astype(np.int64)

@@ -29,7 +29,7 @@ def _phi_density(g: np.ndarray, terms: np.ndarray, phi: np.ndarray) -> np.ndarra
 
 def sample_cs_angles(rng: np.random.Generator, coeff: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(cosθ, φ) drawn from (1 + cos²θ) + Σ A_i P_i for per-event coefficients ``coeff`` [n, 8]."""
-    n = coeff.shape[0]
+    n: int = coeff.shape[0]
     r = rng.random((3, n))
     # a fixed number of random numbers per event (candidates, acceptance tests, fallback), so that
     # events stay aligned with the random stream when parameters change (correlated regeneration)
@@ -112,9 +112,8 @@ def decay_in_cs(q: np.ndarray, m: np.ndarray, cos: np.ndarray, phi: np.ndarray, 
                 m2: float | np.ndarray = 0.0) -> np.ndarray:
     """[4, n] lab four-momentum of the daughter (mass m1) at CS angles (cos, phi); recoil has mass m2."""
     n = np.shape(m)[0]
-    return _decay_in_cs(np.ascontiguousarray(q, dtype=np.float64),
-                        *(np.ascontiguousarray(np.broadcast_to(v, (n,)), dtype=np.float64) for v in (m, cos, phi, m2)),
-                        float(m1))
+    m_c, cos_c, phi_c, m2_c = (np.ascontiguousarray(np.broadcast_to(v, (n,)), dtype=np.float64) for v in (m, cos, phi, m2))
+    return _decay_in_cs(np.ascontiguousarray(q, dtype=np.float64), m_c, cos_c, phi_c, m2_c, float(m1))
 
 
 @numba.njit(cache=True, nogil=True)

@@ -58,7 +58,7 @@ def _sample_boson(boson: str, rng: np.random.Generator, n: int, params: Mapping[
     """Boson kinematics, partons, A_i and CS angles for ``n`` events of table ``boson``."""
     kind = "z" if boson == "z" else "w"
     tab = build_table(params, boson)
-    ev = sample_mys(tab, rng, n)
+    ev: dict[str, Any] = sample_mys(tab, rng, n)  # arrays, and the table's mass and width (floats)
     ev["pt"], ev["phi_v"] = sample_ptv(rng, n, params[kind]["ptv"])
     quark = np.where(ev["id1"] > 0, ev["id1"], ev["id2"])
     if kind == "z":
@@ -102,16 +102,16 @@ def _bosons(process: str, rng: np.random.Generator, n: int, params: Mapping[str,
 
 
 def _leptons(process: str, ev: dict[str, Any], rng: np.random.Generator,
-             params: Mapping[str, Any]) -> dict[str, np.ndarray]:
-    """Muon four-vectors [2 slots][4, n], validity, charges, neutrino sum, extra visible recoil."""
+             params: Mapping[str, Any]) -> dict[str, Any]:
+    """Muon four-vectors [2 slots][4, n] (a list), validity, charges, neutrino sum, extra visible recoil (arrays)."""
     kind, lepton, _ = DY_PROCESSES[process]
     n, q, m = ev["m"].size, ev["q"], ev["m"]
     m_l = constants.M_MU if lepton == "mu" else M_TAU
     first = decay_in_cs(q, m, ev["cos"], ev["phi"], m_l, m_l if kind == "z" else 0.0)
     second = q - first  # Z: l+ ; W: the neutrino
     zero = np.zeros((4, n))
-    out = {"valid": np.zeros((n, 2), bool), "charge": np.zeros((n, 2), np.int8), "nu": zero.copy(),
-           "vis": zero.copy()}
+    out: dict[str, Any] = {"valid": np.zeros((n, 2), bool), "charge": np.zeros((n, 2), np.int8), "nu": zero.copy(),
+                           "vis": zero.copy()}
     if kind == "w":
         out["nu"] = second
         leptons, charges = [first, zero], [ev["charge"], np.zeros(n, np.int8)]

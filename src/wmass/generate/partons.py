@@ -49,16 +49,22 @@ def _ckm(ew: Mapping[str, Any]) -> dict[tuple[int, int], float]:
 
 def channels(boson: str, ew: Mapping[str, Any]) -> Channels:
     """Channels of ``boson`` in {"wplus", "wminus", "z"}: both beam orderings, heavy flavours up to b."""
-    id1, id2, cpl = [], [], []
+    id1: list[int] = []
+    id2: list[int] = []
+    cpl: list[float] = []
     if boson in ("wplus", "wminus"):
         for (up, down), v in _ckm(ew).items():
             q, qb = (up, -down) if boson == "wplus" else (down, -up)
             for a, b in ((q, qb), (qb, q)):
-                id1.append(a), id2.append(b), cpl.append(v * v)
+                id1.append(a)
+                id2.append(b)
+                cpl.append(v * v)
     elif boson == "z":
         for q in (1, 2, 3, 4, 5):
             for a, b in ((q, -q), (-q, q)):
-                id1.append(a), id2.append(b), cpl.append(float(q))
+                id1.append(a)
+                id2.append(b)
+                cpl.append(float(q))
     else:
         raise ValueError(f"unknown boson {boson!r}")
     return Channels(np.array(id1), np.array(id2), np.array(cpl))

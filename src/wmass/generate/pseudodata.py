@@ -148,7 +148,7 @@ def generate_data_chunk(
     params = deep_merge(truth.generator, {"weights": {"store": []}})  # data carry no generator weights
     generate = truth_generator(truth.truth_generator, generate_truth)
     detector = DetectorParams.from_config(truth.detector)
-    parts = []
+    parts: list[Branches] = []
     for i, process in enumerate(means):
         if counts[process] == 0 and parts:
             continue

@@ -37,7 +37,7 @@ def _sample_michel(rng: np.random.Generator, n: int, pol: float) -> tuple[np.nda
 def decay_tau_to_muon(rng: np.random.Generator, tau: np.ndarray, m_tau: float, m_mu: float,
                       pol: float) -> tuple[np.ndarray, np.ndarray]:
     """Muon and neutrino-sum lab four-momenta [4, n] from taus ``tau`` [4, n] of polarisation ``pol``."""
-    n = tau.shape[1]
+    n: int = tau.shape[1]
     x, cos = _sample_michel(rng, n, pol)
     phi = 2.0 * np.pi * rng.random(n)
     e_max = (m_tau**2 + m_mu**2) / (2.0 * m_tau)

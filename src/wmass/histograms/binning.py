@@ -12,6 +12,7 @@ Systematic ("tensor") axes are string categories whose first entry is always ``"
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any, Protocol
 
 import hist
 import numpy as np
@@ -19,6 +20,7 @@ import numpy as np
 from wmass.muon.binning import ETA_MAX, N_ETA_BINS
 
 __all__ = [
+    "HistAxis",
     "ISO_MAX",
     "MT_EDGES",
     "MT_MIN",
@@ -49,6 +51,19 @@ NOMINAL = "nominal"
 #: Named regions: (axis, value) pairs, each selecting the one bin of that axis holding the value.
 #: ``signal``: the mw signal region, isolated and mT > MT_MIN (the nonprompt ABCD's region D).
 REGIONS: dict[str, tuple[tuple[str, bool | float], ...]] = {"signal": (("passIso", True), ("mt", MT_MIN))}
+
+
+class HistAxis(hist.axis.AxisProtocol, Protocol):
+    """A ``hist`` axis (named, as ``hist.Hist`` takes it) with boost-histogram's ``size`` and ``index``.
+
+    Every axis of this module is one (``hist.axis.AxesMixin`` alone has neither member). ``index`` is
+    vectorised: an array of values gives an array of bin indices (boost-histogram types it per value).
+    """
+
+    @property
+    def size(self) -> int: ...
+
+    def index(self, value: Any, /) -> Any: ...
 
 
 def eta_axis(name: str = "eta") -> hist.axis.Regular:
@@ -87,17 +102,17 @@ def mt_axis() -> hist.axis.Variable:
     return hist.axis.Variable(MT_EDGES, underflow=False, overflow=False, name="mt", label=r"$m_{T}$ (GeV)")
 
 
-def mw_axes() -> tuple[hist.axis.AxesMixin, ...]:
+def mw_axes() -> tuple[HistAxis, ...]:
     """The mw fit axes: η 48 × pT 30 [26, 56] × charge (2880 bins)."""
     return (eta_axis(), pt_axis(30, 26.0, 56.0), charge_axis())
 
 
-def wlike_axes() -> tuple[hist.axis.AxesMixin, ...]:
+def wlike_axes() -> tuple[HistAxis, ...]:
     """The W-like fit axes: η 48 × pT 34 [26, 60] × charge (3264 bins)."""
     return (eta_axis(), pt_axis(34, 26.0, 60.0), charge_axis())
 
 
-def dilepton_axes() -> tuple[hist.axis.AxesMixin, ...]:
+def dilepton_axes() -> tuple[HistAxis, ...]:
     """The dilepton fit axes: m_μμ 60 bins of 1 GeV in [60, 120] × η of the more forward muon (48)."""
     mass = hist.axis.Regular(60, 60.0, 120.0, name="mll", label=r"$m_{\mu\mu}$ (GeV)")
     return (mass, eta_axis("etaFwd"))

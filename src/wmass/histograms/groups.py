@@ -68,11 +68,11 @@ def nuisance_names(group: str, h: hist.Hist, tag: str = "") -> list[str]:
         return [f"{prefix}_{b}_" + "_".join(f"{a}{i}" for a, i in zip(extra, c)) for c in cells for b in bases]
     names: list[str] = []
     for base in dict.fromkeys(_strip(lb) for lb in labels):
-        cells = next(lb for lb in labels if _strip(lb) == base).partition("@")[2]
-        if not cells:
+        cell_axes = next(lb for lb in labels if _strip(lb) == base).partition("@")[2]
+        if not cell_axes:
             names.append(f"{prefix}_{base}")
             continue
-        axes = cells.split(":")
+        axes = cell_axes.split(":")
         for idx in itertools.product(*(range(h.axes[a].size) for a in axes)):
             names.append(f"{prefix}_{base}_" + "_".join(f"{a}{i}" for a, i in zip(axes, idx)))
     return names
@@ -91,7 +91,7 @@ def variation(
     values = h.view(flow=False)
     axis = h.axes[group]
     i_nom, i_var = axis.index(NOMINAL), axis.index(label)
-    names = list(h.axes.name[:-1])
+    names: list[str] = list(h.axes.name[:-1])
     if OTHER_AXIS in names:
         return _with_other(values, names, label, cell or {}, i_nom, i_var)
     if any(a in names for a in MUON_AXES):

@@ -80,14 +80,15 @@ def read_hists(path: str | Path, names: list[str] | None = None) -> tuple[dict[s
         missing = [n for n in wanted if n not in grp]
         if missing:
             raise InputError(f"histogram file {path} lacks histogram(s) {missing}; it has {list(grp)}")
-        out = {name: hist.Hist(uhi_hdf5.read(grp[name])) for name in wanted}
+        # hist types its serialised-dict argument as dict[str, Any], which uhi's HistogramIR TypedDict is not
+        out = {name: hist.Hist(uhi_hdf5.read(grp[name])) for name in wanted}  # type: ignore[call-overload]
     for name, h in out.items():
         _check_finite(h, name, str(path))
     return out, meta
 
 
 def _check_finite(h: hist.Hist, name: str, where: str) -> None:
-    values = h.view(flow=True)
+    values: np.ndarray = h.view(flow=True)  # a structured array (value, variance) for a Weight storage
     values = values["value"] if values.dtype.names else values
     bad = ~np.isfinite(values)
     if bad.any():

@@ -91,11 +91,13 @@ def build_genpart(truth: TruthEvents, process: str) -> tuple[dict[str, np.ndarra
     pre_flags, prompt_flags, other_flags = _muon_flags(process)
     pre_status = 23 if direct and process != "jpsi" else 2
     f64 = np.float64
+    sys_pt, sys_eta, sys_phi, sys_m = (np.ascontiguousarray(v, dtype=f64) for v in (
+        truth.pt_v, _boson_eta(truth.pt_v, truth.y_v, truth.m_v), truth.phi_v, truth.m_v))
+    mu_pt_pre, mu_pt, mu_eta, mu_phi = (np.ascontiguousarray(v, dtype=f64) for v in (
+        truth.mu_pt_prefsr, truth.mu_pt, truth.mu_eta, truth.mu_phi))
     cols = _fill_genpart(
-        valid, *(np.ascontiguousarray(v, dtype=f64) for v in (truth.pt_v, _boson_eta(truth.pt_v, truth.y_v, truth.m_v),
-                                                             truth.phi_v, truth.m_v)),
-        np.ascontiguousarray(pdg_v, dtype=np.int32), status_v, flags_v,
-        *(np.ascontiguousarray(v, dtype=f64) for v in (truth.mu_pt_prefsr, truth.mu_pt, truth.mu_eta, truth.mu_phi)),
+        valid, sys_pt, sys_eta, sys_phi, sys_m, np.ascontiguousarray(pdg_v, dtype=np.int32), status_v, flags_v,
+        mu_pt_pre, mu_pt, mu_eta, mu_phi,
         np.ascontiguousarray(truth.mu_charge, dtype=np.int32), np.ascontiguousarray(truth.mu_prompt, dtype=np.bool_),
         pre_status, pre_flags, prompt_flags, other_flags, M_MU)
     names = ("pt", "eta", "phi", "mass", "pdgId", "status", "genPartIdxMother", "statusFlags")
@@ -104,7 +106,7 @@ def build_genpart(truth: TruthEvents, process: str) -> tuple[dict[str, np.ndarra
 
 @numba.njit(cache=True, nogil=True)
 def _fill_genpart(valid, pt_v, eta_v, phi_v, m_v, pdg_v, status_v, flags_v, pt_pre, pt_fin, eta, phi, charge,
-                  prompt, pre_status, pre_flags, prompt_flags, other_flags, m_mu):  # type: ignore[no-untyped-def]
+                  prompt, pre_status, pre_flags, prompt_flags, other_flags, m_mu):
     """The GenPart columns (pt, eta, phi, mass, pdgId, status, genPartIdxMother, statusFlags), event by
     event in the module docstring's order: the system, the pre-FSR muons (mother: the system), the
     final muons (mother: their pre-FSR copy, else the system)."""

@@ -172,7 +172,10 @@ def _summary_figure(fits: Sequence[FitData], out: Path) -> list[str]:
         if nois:
             u = mw.unblinded.get(nois[0]["name"])
             if u is not None:
-                this = (float(u["mass_mev"]), float(u["error_mev"]))
+                mass, error = u["mass_mev"], u["error_mev"]
+                if mass is None or error is None:
+                    raise ValueError(f"{mw.name}: the unblinded result of {nois[0]['name']} has no mass or error")
+                this = (float(mass), float(error))
             else:
                 err = nois[0]["error"] * mw.units_mev
     label = "This work" if this is not None else "This work (blinded)"

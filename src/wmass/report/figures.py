@@ -44,7 +44,10 @@ def _label(ax: plt.Axes, lumi_pb: float | None, data: bool = True) -> None:
     Drawn as plain texts: mplhep's ``hep.cms.label`` renders the figure to place them, which costs ~1 s.
     """
     pos = ax.get_position()
-    width_in = ax.figure.get_figwidth() * pos.width
+    fig = ax.figure
+    if not isinstance(fig, plt.Figure):
+        raise TypeError("the CMS label is placed on the axes of a top-level figure, not of a sub-figure")
+    width_in = fig.get_figwidth() * pos.width
     ax.text(0.0, 1.005, "CMS", transform=ax.transAxes, fontsize=20, fontweight="bold", va="bottom", ha="left")
     # "CMS" in bold Helvetica is about 2.3 em wide: place the second text after it without rendering
     ax.text((2.3 * 20 + 5) / 72 / width_in, 1.005, "Private work" if data else "Simulation Private work",
@@ -85,7 +88,9 @@ def stack(path: Path, yields: np.ndarray, processes: Sequence[str], total_err: n
     handles, labels, bottom = [], [], np.zeros(n)
     for p in order:  # StepPatch + add_artist: ax.stairs recomputes the data limits vertex by vertex (slow)
         top = bottom + yields[:, p]
-        art = StepPatch(top, x, baseline=bottom, fill=True, color=_COLORS.get(processes[p], f"C{p % 10}"))
+        # matplotlib's stub types `baseline` as float; StepPatch takes "float, array-like or None"
+        art = StepPatch(top, x, baseline=bottom, fill=True,  # type: ignore[arg-type]
+                        color=_COLORS.get(processes[p], f"C{p % 10}"))
         ax.add_artist(art)
         handles.append(art)
         labels.append(_LABELS.get(processes[p], processes[p]))
@@ -97,7 +102,8 @@ def stack(path: Path, yields: np.ndarray, processes: Sequence[str], total_err: n
     handles.append(band)
     labels.append("Uncertainty")
     safe = np.where(tot > 0, tot, 1.0)
-    rax.add_artist(StepPatch(1 + total_err / safe, x, baseline=1 - total_err / safe, fill=True, color="0.75"))
+    rax.add_artist(StepPatch(1 + total_err / safe, x, baseline=1 - total_err / safe,  # type: ignore[arg-type]  # as above
+                             fill=True, color="0.75"))
     ms = 2 if wide else 5
     if data is not None:
         c = 0.5 * (x[1:] + x[:-1])

@@ -46,7 +46,8 @@ class FitData:
     present: bool = False
     result: dict[str, Any] = field(default_factory=dict)      # result.json without hidden values
     hidden: set[str] = field(default_factory=set)              # parameters whose value is never shown
-    unblinded: dict[str, dict[str, float]] = field(default_factory=dict)  # noi -> shift/error/mass (MeV)
+    #: noi -> shift/error/mass (MeV); the mass is None for a fit unblinded by declaration (no reference mass)
+    unblinded: dict[str, dict[str, float | None]] = field(default_factory=dict)
     names: list[str] = field(default_factory=list)            # parameter names (cov.h5 order)
     correlation: dict[str, np.ndarray] = field(default_factory=dict)  # target -> its correlation row
     impacts: dict[str, np.ndarray] = field(default_factory=dict)      # target -> nominal impact per parameter

@@ -97,7 +97,7 @@ def nuisance_table(fits: Sequence[FitData]) -> str:
     """Number of parameters per systematic group in each fit's input."""
     have = [fd for fd in fits if fd.groups]
     groups = sorted({g for fd in have for g in fd.groups})
-    rows = [[g] + [len(fd.groups.get(g, ())) or "–" for fd in have] for g in groups]
+    rows: list[list[str | int]] = [[g, *(len(fd.groups.get(g, ())) or "–" for fd in have)] for g in groups]
     rows.append(["Total"] + [sum(len(v) for v in fd.groups.values()) for fd in have])
     return table(["Group"] + [fd.name for fd in have], rows, "nuisances")
 
@@ -116,7 +116,7 @@ def gof_table(fits: Sequence[FitData]) -> str:
 
 def status_table(fits: Sequence[FitData]) -> str:
     """Minimiser status, EDM, iterations, parameters and fit time."""
-    rows = []
+    rows: list[list[Any]] = []
     for fd in fits:
         if not fd.present:
             rows.append([fd.name, "not run", "–", "–", "–", "–"])

@@ -44,8 +44,9 @@ def angular_coefficients(pt: np.ndarray, m: np.ndarray, a4_lo: np.ndarray, s_q: 
     n = np.shape(pt)[0]
     par = np.array([p["a0_k"], p["a2_ratio"], p["a4_scale"], p["a1_coef"], p["a3_coef"], p["a5"], p["a6"], p["a7"]],
                    dtype=float)
-    return _coefficients(*(np.ascontiguousarray(np.broadcast_to(v, (n,)), dtype=np.float64)
-                           for v in (pt, m, a4_lo, s_q)), par)
+    pt_c, m_c, a4_lo_c, s_q_c = (np.ascontiguousarray(np.broadcast_to(v, (n,)), dtype=np.float64)
+                                 for v in (pt, m, a4_lo, s_q))
+    return _coefficients(pt_c, m_c, a4_lo_c, s_q_c, par)
 
 
 @numba.njit(cache=True, nogil=True)

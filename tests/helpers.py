@@ -109,8 +109,21 @@ def fit_numbers(result: dict) -> dict:
 
 
 def report_tables(index_html: str) -> list[str]:
-    """The HTML tables of the report, in order."""
-    return re.findall(r"<table.*?</table>", index_html, re.S)
+    """The HTML tables of the report, in order, without their wall-clock columns ("Time (s)")."""
+    tables = re.findall(r"<table.*?</table>", index_html, re.S)
+    out = []
+    for t in tables:
+        header = re.findall(r"<th>(.*?)</th>", t)
+        if "Time (s)" in header:
+            col = header.index("Time (s)")
+
+            def drop(row: re.Match, tag: str = "td") -> str:
+                cells = re.findall(rf"<{tag}>.*?</{tag}>", row.group(0))
+                return row.group(0).replace("".join(cells), "".join(c for i, c in enumerate(cells) if i != col))
+
+            t = re.sub(r"<tr>.*?</tr>", lambda m: drop(m, "th" if "<th>" in m.group(0) else "td"), t)
+        out.append(t)
+    return out
 
 
 def run_outputs(work: Path) -> dict:

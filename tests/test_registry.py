@@ -103,3 +103,64 @@ def test_a_registered_fit_joins_the_report_and_is_not_blinded(declared_unblinded
     assert registry.stage("dilepton").fits == ("dilepton",)
     assert stage_of_fit("never_registered") == "never_registered"
     assert fit_offset({"secret": "s", "range_mev": 100.0}, "never_registered", 100.0) is not None
+
+
+def test_a_registered_fit_declared_unblinded_runs_end_to_end(declared_unblinded_fit, tiny_workflow_run, tmp_path):
+    """One registry entry is all a new fit needs: its fit input is built from its analysis' histograms, the
+    fit writes its nuisance of interest as fitted, and the report shows it. On the dilepton histograms of
+    the shared tiny run it measures the same raw m_Z shift as the (blinded) dilepton fit: that value minus
+    the dilepton stage's secret offset."""
+    import json
+
+    from click.testing import CliRunner
+
+    from wmass.blinding import noi_offset
+    from wmass.cli.fit import fit
+    from wmass.config import load_config
+    from wmass.fit.inputs import write_fit_input
+    from wmass.fitinput import assemble_fit_input, options_from_config
+    from wmass.histograms.io import read_meta
+    from wmass.report.load import load_fit, load_gates
+
+    work = tiny_workflow_run
+    config = work / "results" / "config.yaml"
+    cfg = load_config(config)
+    name = declared_unblinded_fit.name
+    files = {read_meta(p)["sample"]: str(p) for p in sorted((work / "hists" / "dilepton").glob("*.h5"))}
+    process_of = {s: spec["process"] for s, spec in cfg["samples"].items()}
+    fi = assemble_fit_input(name, files, process_of, options_from_config(cfg))
+    assert fi.provenance["fit"] == name and fi.provenance["analysis"] == "dilepton"
+    fit_dir = tmp_path / "fit"
+    (fit_dir / name).mkdir(parents=True)
+    write_fit_input(fi, fit_dir / name / "input.h5")
+    res = CliRunner().invoke(fit, [str(fit_dir / name / "input.h5"), "--config", str(config), "-o", str(fit_dir / name)])
+    assert res.exit_code == 0, (res.output, res.exception)
+    assert "unblinded by declaration" in res.output
+
+    doc = json.loads((fit_dir / name / "result.json").read_text())
+    assert not doc["blinded"] and doc["blinded_parameters"] == []
+    (mine,) = [p for p in doc["parameters"] if p["kind"] == "noi"]
+    blind = json.loads((work / "fit" / "dilepton" / "result.json").read_text())
+    (theirs,) = [p for p in blind["parameters"] if p["kind"] == "noi"]
+    offset = noi_offset(cfg["blinding"], "dilepton", float(cfg["fitinput"]["mass_shift_mev"]))("massShift")
+    assert theirs["blinded"] and abs(offset) > 0.4  # at least ±50 MeV in units of 100 MeV
+    assert mine["value"] == pytest.approx(theirs["value"] - offset, abs=1e-7)
+    assert mine["error"] == pytest.approx(theirs["error"], rel=1e-7)
+
+    shown = load_fit(fit_dir, name, load_gates(tmp_path / "unblind"))
+    assert shown.present and mine["name"] not in shown.hidden
+    assert shown.unblinded[mine["name"]]["shift_mev"] == pytest.approx(mine["value"] * 100.0)
+
+
+def test_snakemake_dry_run_does_not_load_the_event_stack(tmp_path, tool_env):
+    """Planning the workflow (snakemake -n, which runs the Snakefile in its own process) imports wmass's registry
+    and configuration but neither coffea, awkward, numba nor uproot: `python -X importtime` lists every import."""
+    from tests.helpers import copy_workflow
+
+    work = copy_workflow(tmp_path / "wf")
+    res = subprocess.run([sys.executable, "-X", "importtime", "-m", "snakemake", "-n", "--config", "size=tiny"],
+                         cwd=work, env=tool_env, capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    imported = {line.rsplit("|", 1)[-1].strip() for line in res.stderr.splitlines() if line.startswith("import time:")}
+    assert "wmass.registry" in imported
+    assert not imported & {"coffea", "awkward", "numba", "uproot", "wmass.analyses"}

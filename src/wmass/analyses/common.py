@@ -6,7 +6,7 @@ Output of every processor (a dict that coffea accumulates with ``+``)::
      "missing_inputs": set[str]}
 
 ``hists`` holds ``nominal`` (Weight storage) and one ``syst_<group>`` per switched-on group
-(Double storage; base axes × the group's axis, whose entry 0 is "nominal"), see groups.py.
+(Double storage; base axes × the group's axis, whose entry 0 is "nominal"), see wmass.histograms.groups.
 
 Per-muon groups (efficiency, momentum scale and resolution) of events with a second muon that does
 not define the base axes (W-like: the muon that plays the neutrino) carry one more axis, ``otherEta``

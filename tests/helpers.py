@@ -110,20 +110,22 @@ def fit_numbers(result: dict) -> dict:
 
 def report_tables(index_html: str) -> list[str]:
     """The HTML tables of the report, in order, without their wall-clock columns ("Time (s)")."""
-    tables = re.findall(r"<table.*?</table>", index_html, re.S)
-    out = []
-    for t in tables:
-        header = re.findall(r"<th>(.*?)</th>", t)
-        if "Time (s)" in header:
-            col = header.index("Time (s)")
+    return [_without_column(t, "Time (s)") for t in re.findall(r"<table.*?</table>", index_html, re.S)]
 
-            def drop(row: re.Match, tag: str = "td") -> str:
-                cells = re.findall(rf"<{tag}>.*?</{tag}>", row.group(0))
-                return row.group(0).replace("".join(cells), "".join(c for i, c in enumerate(cells) if i != col))
 
-            t = re.sub(r"<tr>.*?</tr>", lambda m: drop(m, "th" if "<th>" in m.group(0) else "td"), t)
-        out.append(t)
-    return out
+def _without_column(table: str, title: str) -> str:
+    """``table`` without the column headed ``title`` (unchanged when it has none)."""
+    header = re.findall(r"<th>(.*?)</th>", table)
+    if title not in header:
+        return table
+    col = header.index(title)
+
+    def drop(row: re.Match) -> str:
+        tag = "th" if "<th>" in row.group(0) else "td"
+        cells = re.findall(rf"<{tag}>.*?</{tag}>", row.group(0))
+        return row.group(0).replace("".join(cells), "".join(c for i, c in enumerate(cells) if i != col))
+
+    return re.sub(r"<tr>.*?</tr>", drop, table)
 
 
 def run_outputs(work: Path) -> dict:

@@ -157,7 +157,7 @@ def test_snakemake_dry_run_does_not_load_the_event_stack(tmp_path, tool_env):
     and configuration but neither coffea, awkward, numba nor uproot: `python -X importtime` lists every import."""
     from tests.helpers import copy_workflow
 
-    work = copy_workflow(tmp_path / "wf")
+    work = copy_workflow(tmp_path)
     res = subprocess.run([sys.executable, "-X", "importtime", "-m", "snakemake", "-n", "--config", "size=tiny"],
                          cwd=work, env=tool_env, capture_output=True, text=True, timeout=600)
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from wmass import registry
+from wmass.cli.paths import check_output_file
 from wmass.config import load_config, sample_layout, stage_hash
 from wmass.errors import InputError
 from wmass.provenance import provenance
@@ -28,7 +29,7 @@ def histogram(config_path: str, analysis: str, sample: str, chunk: int, input_pa
     """Fill the histograms of ANALYSIS for chunk CHUNK of SAMPLE from INPUT into OUT (written atomically)."""
     from wmass.analyses import make_processor
     from wmass.analyses.options import options_from_config
-    from wmass.analyses.runner import file_weight_scale, run_processor
+    from wmass.analyses.runner import check_file, file_weight_scale, run_processor
     from wmass.histograms.io import write_hists
 
     cfg = load_config(config_path)
@@ -36,12 +37,15 @@ def histogram(config_path: str, analysis: str, sample: str, chunk: int, input_pa
     layout.chunk_events(chunk)  # refuses a chunk index outside the sample
     block = cfg["histogram"]
     is_mc = layout.process != "data"
+    check_file(input_path)  # once, before coffea: a broken file is refused here, never retried
+    check_output_file(out)
+    side = _sidecar(input_path)
     opts = options_from_config(cfg, is_mc=is_mc, theory=registry.process(layout.process).theory,
-                               weight_scale=file_weight_scale(input_path, is_mc) if _exists(input_path) else 1.0,
-                               weight_labels=_sidecar_labels(input_path))
+                               weight_scale=file_weight_scale(input_path, is_mc),
+                               weight_labels=dict(side.get("weight_labels", {})))
     result = run_processor(make_processor(analysis, opts), [input_path], dataset=sample, executor=block["executor"],
                            workers=block["workers"], chunksize=block["chunksize"], dask_address=block["dask_address"],
-                           status=True)
+                           status=True, check_files=False)
     h = stage_hash(cfg, "histogram")
     meta = {
         "analysis": analysis, "sample": sample, "chunk": chunk, "config_hash": h, "input": input_path,
@@ -49,7 +53,7 @@ def histogram(config_path: str, analysis: str, sample: str, chunk: int, input_pa
         "missing_inputs": sorted(result["missing_inputs"]), "weight_scale": opts.weight_scale, "is_mc": is_mc,
         "provenance": provenance("histogram", h, argv=sys.argv, executor=block["executor"]),
     }
-    lumi = _sidecar(input_path).get("lumi_pb")
+    lumi = side.get("lumi_pb")
     if lumi is not None:  # pseudo-data: the chunk's integrated luminosity (pb⁻¹), summed by merge
         meta["lumi_pb"] = float(lumi)
     write_hists(out, result["hists"], meta)
@@ -66,19 +70,6 @@ def _sidecar(path: str) -> dict[str, Any]:
     return dict(json.loads(side.read_text())) if side.is_file() else {}
 
 
-def _sidecar_labels(path: str) -> dict[str, list[str]]:
-    """Column labels of the generator weight arrays from the NanoAOD sidecar (``<input>.json``), if any."""
-    return dict(_sidecar(path).get("weight_labels", {}))
-
-
-def _exists(path: str) -> bool:
-    from pathlib import Path
-
-    if not Path(path).is_file():
-        raise InputError(f"input file {path} does not exist")
-    return True
-
-
 @click.command("merge")
 @click.option("--config", "config_path", required=True, type=click.Path(dir_okay=False), help="Configuration file.")
 @click.option("--analysis", required=True, type=click.Choice(ANALYSES), help="Analysis.")
@@ -91,6 +82,7 @@ def merge(config_path: str, analysis: str, sample: str, out: str, inputs: tuple[
     from wmass.histograms.merge import merge_files
 
     cfg = load_config(config_path)
+    check_output_file(out)
     h = stage_hash(cfg, "histogram")
     chunks = []
     for path in inputs:

@@ -1,0 +1,136 @@
+"""Bad inputs to `wmass histogram` and `wmass merge`: exit code 2, one line naming the input, no traceback, no output.
+
+Each test runs the real entry point (``wmass.cli.main``, as the `wmass` command does) in this
+process and reads what it printed; one test runs `python -m wmass` in a subprocess. The messages
+asserted here are those listed in docs/bad_inputs.md.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import uproot
+import yaml
+
+from tests.analyses.synth import write_nano
+from wmass.cli import main
+
+
+@pytest.fixture(scope="module")
+def work(tmp_path_factory, base_config) -> Path:
+    """A tiny configuration (wplus: 2 chunks, mass and eff_stat systematics) and one good synthetic file."""
+    tmp = tmp_path_factory.mktemp("bad_inputs")
+    cfg = copy.deepcopy(base_config)
+    cfg["size"] = "tiny"
+    cfg["sizes"]["tiny"]["max_chunk_events"] = 5000
+    cfg["histogram"]["systematics"] = {g: g in ("mass", "eff_stat") for g in cfg["histogram"]["systematics"]}
+    (tmp / "config.yaml").write_text(yaml.safe_dump(cfg))
+    write_nano(tmp / "good.root", 3000, seed=21, basket=1000)
+    return tmp
+
+
+def wmass(capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int, str]:
+    """(exit code, stderr) of `wmass ARGS` run through the entry point."""
+    monkeypatch.setattr(sys, "argv", ["wmass", *args])
+    capfd.readouterr()
+    code = 0
+    try:
+        main()
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    return code, capfd.readouterr().err
+
+
+def histogram(capfd, monkeypatch, work: Path, input_path: Path, out: Path, sample: str = "wplus", *extra: str) -> tuple[int, str]:
+    return wmass(capfd, monkeypatch, "histogram", "--config", str(work / "config.yaml"), "--analysis", "mw", "--sample", sample,
+                 "--chunk", "0", "--input", str(input_path), "--out", str(out), *extra)
+
+
+def refused(code: int, err: str, out: Path, *words: str) -> str:
+    """The one error line; asserts exit code 2, no traceback, no output file and every word in the message."""
+    assert code == 2, err
+    assert "Traceback" not in err and not out.exists()
+    line = next(x for x in err.splitlines() if x.startswith("wmass: error: "))
+    for word in words:
+        assert word in err, (word, err)
+    return line
+
+
+@pytest.mark.parametrize("sample", ["wplus", "data"])
+def test_truncated_file(work, capfd, monkeypatch, sample):
+    data = (work / "good.root").read_bytes()
+    bad = work / f"truncated_{sample}.root"
+    bad.write_bytes(data[: len(data) // 2])
+    code, err = histogram(capfd, monkeypatch, work, bad, work / "t.h5", sample)
+    refused(code, err, work / "t.h5", str(bad), "is truncated", f"{len(data) // 2} bytes", f"says {len(data)}")
+    assert "attempt" not in err  # coffea never retried it
+
+
+def test_zero_byte_file(work, capfd, monkeypatch):
+    bad = work / "zero.root"
+    bad.write_bytes(b"")
+    code, err = histogram(capfd, monkeypatch, work, bad, work / "z.h5")
+    refused(code, err, work / "z.h5", str(bad), "empty (zero bytes)")
+
+
+def test_text_file_renamed_root(work, capfd, monkeypatch):
+    bad = work / "text.root"
+    bad.write_text("this is not a ROOT file\n" * 40)
+    code, err = histogram(capfd, monkeypatch, work, bad, work / "x.h5")
+    refused(code, err, work / "x.h5", str(bad), "is not a ROOT file", "b'this'")
+
+
+def test_file_without_events_tree(work, capfd, monkeypatch):
+    bad = work / "notree.root"
+    with uproot.recreate(bad) as f:
+        f["Other"] = {"x": np.arange(10)}
+    code, err = histogram(capfd, monkeypatch, work, bad, work / "n.h5")
+    refused(code, err, work / "n.h5", str(bad), "has no 'Events' tree", "['Other']")
+
+
+def test_corrupt_basket(work, capfd, monkeypatch):
+    """A file of the right size whose compressed event data is overwritten: read error named, not retried."""
+    data = bytearray((work / "good.root").read_bytes())
+    with uproot.open(work / "good.root") as f:
+        seek = int(f["Events"]["Muon_pt"].member("fBasketSeek")[1])
+    data[seek + 80: seek + 400] = bytes(320)
+    bad = work / "corrupt.root"
+    bad.write_bytes(bytes(data))
+    code, err = histogram(capfd, monkeypatch, work, bad, work / "c.h5")
+    refused(code, err, work / "c.h5", "corrupt.root", "event data cannot be read", "corrupt")
+    assert "attempt" not in err
+
+
+def test_absent_file(work, capfd, monkeypatch):
+    code, err = histogram(capfd, monkeypatch, work, work / "absent.root", work / "a.h5")
+    refused(code, err, work / "a.h5", "absent.root", "does not exist")
+
+
+def test_out_under_a_regular_file(work, capfd, monkeypatch):
+    blocker = work / "blocker"
+    blocker.write_text("a file, not a folder")
+    out = blocker / "sub" / "mw.h5"
+    code, err = histogram(capfd, monkeypatch, work, work / "good.root", out)
+    assert code == 2 and "Traceback" not in err, err
+    assert f"output {out} cannot be written: {blocker} is a regular file, not a folder" in err
+    assert blocker.read_text() == "a file, not a folder"
+
+
+def test_subprocess_prints_one_line(work):
+    """The `wmass` command itself (a fresh interpreter): exit 2, `wmass: error:`, no traceback, no retries."""
+    data = (work / "good.root").read_bytes()
+    bad = work / "truncated_subprocess.root"
+    bad.write_bytes(data[:5000])
+    out = work / "s.h5"
+    res = subprocess.run([sys.executable, "-m", "wmass", "histogram", "--config", str(work / "config.yaml"), "--analysis", "mw",
+                          "--sample", "wplus", "--chunk", "0", "--input", str(bad), "--out", str(out)],
+                         capture_output=True, text=True, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}, timeout=300)
+    assert res.returncode == 2, res.stderr
+    assert res.stderr.startswith(f"wmass: error: input file {bad} is truncated"), res.stderr
+    assert "Traceback" not in res.stderr and "Warning" not in res.stderr and not out.exists()

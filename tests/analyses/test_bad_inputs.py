@@ -134,3 +134,26 @@ def test_subprocess_prints_one_line(work):
     assert res.returncode == 2, res.stderr
     assert res.stderr.startswith(f"wmass: error: input file {bad} is truncated"), res.stderr
     assert "Traceback" not in res.stderr and "Warning" not in res.stderr and not out.exists()
+
+
+def test_allow_missing_on_the_command_line(work, capfd, monkeypatch):
+    """Every missing group in one error; `--allow-missing` (added to histogram.allow_missing) runs with the fallbacks."""
+    from tests.analyses.test_errors import OLD_FILE_DROPS
+    from wmass.histograms.io import read_meta
+
+    old = write_nano(work / "old.root", 300, drop=OLD_FILE_DROPS)
+    out = work / "old.h5"
+    code, err = histogram(capfd, monkeypatch, work, old, out)
+    refused(code, err, out, f"{old}: 7 missing inputs:", "input group 'event_ids'", "input group 'electrons'",
+            "`wmass histogram --allow-missing event_ids,dxybs,muon_id,isolation,trigger,trigger_match,electrons`")
+    code, err = histogram(capfd, monkeypatch, work, old, out, "wplus", "--allow-missing", "event_ids,dxybs")
+    line = refused(code, err, out, f"{old}: 5 missing inputs:", "--allow-missing muon_id,isolation,trigger,trigger_match,electrons`")
+    assert "'event_ids'" not in err and "'dxybs'" not in err, line
+    allow = "event_ids,dxybs,muon_id,isolation, trigger,trigger_match,electrons"
+    code, err = histogram(capfd, monkeypatch, work, old, out, "wplus", "--allow-missing", allow)
+    assert code == 0, err
+    meta = read_meta(out)
+    assert meta["missing_inputs"] == sorted(allow.replace(" ", "").split(",")) == meta["allow_missing"]
+    code, err = histogram(capfd, monkeypatch, work, old, work / "bogus.h5", "wplus", "--allow-missing", "dxybs,bogus")
+    assert code == 2 and "Invalid value for --allow-missing: unknown input group(s) bogus" in err and "Traceback" not in err
+    assert not (work / "bogus.h5").exists()

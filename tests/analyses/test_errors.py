@@ -65,3 +65,39 @@ def test_corrupt_and_absent_files(tmp_path):
         run_processor(make_processor("mw", Options()), [str(bad)])
     with pytest.raises(InputError, match="does not exist"):
         run_processor(make_processor("mw", Options()), [str(tmp_path / "absent.root")])
+
+
+OLD_FILE_DROPS = ("run", "luminosityBlock", "event", "Muon_dxybs", "Muon_looseId", "Muon_mediumId", "Muon_isGlobal",
+                  "Muon_pfRelIso04_all", "HLT_IsoMu24", "TrigObj", "Electron")
+
+
+def test_every_missing_group_in_one_error(tmp_path):
+    """An old-format file lacking seven optional groups: one error lists them all, with the allow_missing line."""
+    path = write_nano(tmp_path / "old.root", 200, drop=OLD_FILE_DROPS)
+    with pytest.raises(InputError) as err:
+        run_processor(make_processor("mw", Options(is_mc=True, allow_missing=frozenset({"muon_id"}))), [str(path)])
+    text = str(err.value)
+    groups = ["event_ids", "dxybs", "isolation", "trigger", "trigger_match", "electrons"]
+    assert text.startswith(f"{path}: 6 missing inputs:")
+    for group in groups:
+        assert f"(input group {group!r}; fallback when allowed:" in text
+    assert "'muon_id'" not in text  # allowed
+    assert "branches 'HLT_IsoMu24', 'HLT_IsoTkMu24' are missing" in text and "'Electron_cutBased'" in text
+    assert f"--allow-missing {','.join(groups)}`" in text
+    out = run_processor(make_processor("mw", Options(is_mc=True, allow_missing=frozenset({"muon_id", *groups}))), [str(path)])
+    assert out["missing_inputs"] == {"muon_id", *groups} and out["n_events"] == 200
+
+
+def test_required_and_optional_missing_together(tmp_path, all_groups):
+    """Missing required branches, weight arrays and optional groups come in the same error."""
+    path = write_nano(tmp_path / "bare.root", 100, drop=("Muon_pt", "MET_phi", "MEParamWeight", "GenV_pt", "Muon_dxybs"))
+    with pytest.raises(InputError) as err:
+        run_processor(make_processor("mw", all_groups), [str(path)])
+    text = str(err.value)
+    assert text.startswith(f"{path}: 5 missing inputs:")
+    for line in ("branch 'Muon_pt' is missing; the mw analysis needs it (muon kinematics)",
+                 "branch 'MET_phi' is missing; the mw analysis needs it (mT)",
+                 "weight branch 'MEParamWeight' of the 'mass' systematic group is missing",
+                 "branch 'GenV_pt' is missing (pT^V bins of the 'angular' systematic group)",
+                 "branch 'Muon_dxybs' is missing (input group 'dxybs'"):
+        assert line in text, text

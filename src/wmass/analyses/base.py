@@ -8,7 +8,7 @@ import awkward as ak
 from coffea import processor
 
 from wmass.analyses.inputs import MuonEvents, read_events
-from wmass.analyses.options import Options
+from wmass.analyses.options import THEORY_GROUPS, Options
 
 __all__ = ["AnalysisProcessor"]
 
@@ -34,6 +34,7 @@ class AnalysisProcessor(processor.ProcessorABC):
             events, analysis=self.analysis, is_mc=opts.is_mc, need_met=self.need_met, triggers=opts.triggers,
             trigger_bits=opts.trigger_bits, allow_missing=opts.allow_missing,
             need_gen=any(opts.on(g) for g in self.gen_groups), calibration_file=opts.calibration_file,
+            weight_branches={g: opts.weight_branches[g] for g in THEORY_GROUPS if opts.on(g) and g in opts.weight_branches},
         )
 
     def postprocess(self, accumulator: dict[str, Any]) -> dict[str, Any]:

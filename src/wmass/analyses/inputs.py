@@ -5,7 +5,9 @@ Always required: ``nMuon``, ``Muon_pt/eta/phi/charge``; ``genWeight`` for simula
 its branches is missing the processor raises :class:`~wmass.errors.InputError` naming the file and
 the branch, unless the group is listed in ``allow_missing`` (config ``histogram.allow_missing``),
 in which case the documented fallback below applies and the group is reported in the output
-(``missing_inputs``), never silently:
+(``missing_inputs``), never silently. Every missing branch and group of a file is reported in one
+error (:func:`check_inputs`), so one run gives the whole ``allow_missing`` list of a file (which
+``wmass histogram --allow-missing`` also accepts):
 
 ==============  =======================================================  ===========================
 group           branches                                                 fallback
@@ -23,7 +25,7 @@ gen_match       Muon_genPartIdx, GenPart_pt (simulation, muon scale)     no scal
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import awkward as ak
@@ -32,7 +34,7 @@ import numpy as np
 from wmass.analyses import muonscale, selection
 from wmass.errors import InputError
 
-__all__ = ["OPTIONAL_GROUPS", "MuonEvents", "available_branches", "read_events"]
+__all__ = ["OPTIONAL_GROUPS", "MuonEvents", "available_branches", "check_inputs", "read_events"]
 
 #: Optional input groups: branches and the fallback applied when the group is allowed to be missing.
 OPTIONAL_GROUPS: dict[str, tuple[tuple[str, ...], str]] = {
@@ -131,30 +133,62 @@ def available_branches(events: ak.Array) -> set[str]:
     return out
 
 
-def _check(present: set[str], needed: Iterable[str], filename: str, analysis: str, purpose: str) -> None:
-    for branch in needed:
-        if branch not in present:
-            raise InputError(f"{filename}: branch {branch!r} is missing; the {analysis} analysis needs it ({purpose})")
+def _absent(present: set[str], needed: Iterable[str], analysis: str, purpose: str) -> list[str]:
+    """One line per required branch that is missing."""
+    return [f"branch {b!r} is missing; the {analysis} analysis needs it ({purpose})" for b in needed if b not in present]
 
 
 def _missing_groups(
-    present: set[str], triggers: Sequence[str], allow: frozenset[str], filename: str, is_mc: bool, groups: Iterable[str]
-) -> tuple[str, ...]:
-    missing = []
+    present: set[str], triggers: Sequence[str], is_mc: bool, groups: Iterable[str]
+) -> dict[str, list[str]]:
+    """{optional group: its missing branches} of the groups absent from ``present``."""
+    missing = {}
     for group in groups:
-        branches, fallback = OPTIONAL_GROUPS[group]
+        branches, _ = OPTIONAL_GROUPS[group]
         absent = [b for b in branches if b not in present]
         if group == "trigger" and not any(f"HLT_{p}" in present for p in triggers):
             absent = [f"HLT_{p}" for p in triggers]
         if group == "gen_match" and not is_mc:
             continue
         if absent:
-            if group not in allow:
-                raise InputError(
-                    f"{filename}: branch {absent[0]!r} is missing (input group {group!r}); add {group!r} to "
-                    f"histogram.allow_missing to run with the fallback: {fallback}"
-                )
-            missing.append(group)
+            missing[group] = absent
+    return missing
+
+
+def check_inputs(
+    present: set[str], *, filename: str, analysis: str, is_mc: bool, need_met: bool, triggers: Sequence[str],
+    allow_missing: frozenset[str], groups: Iterable[str], weight_branches: Mapping[str, str] | None = None,
+) -> tuple[str, ...]:
+    """The optional groups absent from ``present`` (all allowed); otherwise one InputError listing every problem.
+
+    Every missing required branch, every missing weight branch of a switched-on theory group
+    (``weight_branches``: group → branch; ``GenV_pt`` with ``angular``) and every optional group that is missing but not in
+    ``allow_missing`` are reported together, so one run tells the whole ``allow_missing`` list.
+    """
+    problems = _absent(present, REQUIRED, analysis, "muon kinematics")
+    if is_mc:
+        problems += _absent(present, ("genWeight",), analysis, "simulation event weight")
+    if need_met:
+        problems += _absent(present, ("MET_pt", "MET_phi"), analysis, "mT")
+    weight_branches = weight_branches or {}
+    problems += [f"weight branch {b!r} of the {g!r} systematic group is missing" for g, b in weight_branches.items() if b not in present]
+    if "angular" in weight_branches and "GenV_pt" not in present:
+        problems.append("branch 'GenV_pt' is missing (pT^V bins of the 'angular' systematic group)")
+    missing = _missing_groups(present, triggers, is_mc, groups)
+    refused = [g for g in missing if g not in allow_missing]
+    for group in refused:
+        names = ", ".join(repr(b) for b in missing[group])
+        problems.append(f"branch{'es' if len(missing[group]) > 1 else ''} {names} {'are' if len(missing[group]) > 1 else 'is'} "
+                        f"missing (input group {group!r}; fallback when allowed: {OPTIONAL_GROUPS[group][1]})")
+    if problems:
+        hint = ""
+        if refused:
+            listed = ",".join(refused)
+            hint = (f"\n  to run with the fallbacks, add {refused} to histogram.allow_missing "
+                    f"or pass `wmass histogram --allow-missing {listed}`")
+        if len(problems) == 1:
+            raise InputError(f"{filename}: {problems[0]}{hint}")
+        raise InputError(f"{filename}: {len(problems)} missing inputs:\n  " + "\n  ".join(problems) + hint)
     return tuple(missing)
 
 
@@ -169,17 +203,18 @@ def read_events(
     allow_missing: frozenset[str],
     need_gen: bool,
     calibration_file: str | None = None,
+    weight_branches: Mapping[str, str] | None = None,
 ) -> MuonEvents:
-    """Extract the analysis columns of one NanoEvents chunk, applying the missing-branch policy."""
+    """Extract the analysis columns of one NanoEvents chunk, applying the missing-branch policy.
+
+    ``weight_branches`` (group → branch): the weight arrays of the switched-on theory groups, checked
+    with the other branches (:func:`check_inputs`).
+    """
     filename = str(events.metadata.get("filename", "<events>")) if hasattr(events, "metadata") else "<events>"
     present = available_branches(events)
-    _check(present, REQUIRED, filename, analysis, "muon kinematics")
-    if is_mc:
-        _check(present, ("genWeight",), filename, analysis, "simulation event weight")
-    if need_met:
-        _check(present, ("MET_pt", "MET_phi"), filename, analysis, "mT")
     groups = [g for g in OPTIONAL_GROUPS if g != "gen_match" or need_gen]
-    missing = _missing_groups(present, triggers, allow_missing, filename, is_mc, groups)
+    missing = check_inputs(present, filename=filename, analysis=analysis, is_mc=is_mc, need_met=need_met, triggers=triggers,
+                           allow_missing=allow_missing, groups=groups, weight_branches=weight_branches)
     n = len(events)
     mu = events.Muon
     off, pt = _flat(mu["pt"])

@@ -25,13 +25,19 @@ ANALYSES = registry.analysis_names()
 @click.option("--chunk", required=True, type=click.IntRange(min=0), help="Chunk index of the sample.")
 @click.option("--input", "input_path", required=True, type=click.Path(dir_okay=False), help="NanoAOD file of the chunk.")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Output HDF5 histogram file.")
-def histogram(config_path: str, analysis: str, sample: str, chunk: int, input_path: str, out: str) -> None:
+@click.option("--allow-missing", "allow_missing", default="", metavar="GROUP[,GROUP...]",
+              help="Optional input groups allowed to be missing (with their fallbacks), added to histogram.allow_missing.")
+def histogram(config_path: str, analysis: str, sample: str, chunk: int, input_path: str, out: str, allow_missing: str) -> None:
     """Fill the histograms of ANALYSIS for chunk CHUNK of SAMPLE from INPUT into OUT (written atomically)."""
+    import dataclasses
+
     from wmass.analyses import make_processor
+    from wmass.analyses.inputs import OPTIONAL_GROUPS
     from wmass.analyses.options import options_from_config
     from wmass.analyses.runner import check_file, file_weight_scale, run_processor
     from wmass.histograms.io import write_hists
 
+    extra = _groups(allow_missing, tuple(OPTIONAL_GROUPS))
     cfg = load_config(config_path)
     layout = sample_layout(cfg, sample)
     layout.chunk_events(chunk)  # refuses a chunk index outside the sample
@@ -43,6 +49,7 @@ def histogram(config_path: str, analysis: str, sample: str, chunk: int, input_pa
     opts = options_from_config(cfg, is_mc=is_mc, theory=registry.process(layout.process).theory,
                                weight_scale=file_weight_scale(input_path, is_mc),
                                weight_labels=dict(side.get("weight_labels", {})))
+    opts = dataclasses.replace(opts, allow_missing=opts.allow_missing | extra)
     result = run_processor(make_processor(analysis, opts), [input_path], dataset=sample, executor=block["executor"],
                            workers=block["workers"], chunksize=block["chunksize"], dask_address=block["dask_address"],
                            status=True, check_files=False)
@@ -50,7 +57,8 @@ def histogram(config_path: str, analysis: str, sample: str, chunk: int, input_pa
     meta = {
         "analysis": analysis, "sample": sample, "chunk": chunk, "config_hash": h, "input": input_path,
         "n_events": result["n_events"], "sum_w": result["sum_w"], "sum_w2": result["sum_w2"],
-        "missing_inputs": sorted(result["missing_inputs"]), "weight_scale": opts.weight_scale, "is_mc": is_mc,
+        "missing_inputs": sorted(result["missing_inputs"]), "allow_missing": sorted(opts.allow_missing),
+        "weight_scale": opts.weight_scale, "is_mc": is_mc,
         "provenance": provenance("histogram", h, argv=sys.argv, executor=block["executor"]),
     }
     lumi = side.get("lumi_pb")
@@ -59,6 +67,16 @@ def histogram(config_path: str, analysis: str, sample: str, chunk: int, input_pa
     write_hists(out, result["hists"], meta)
     click.echo(f"{out}: {analysis}/{sample} chunk {chunk}: {result['n_events']} events, "
                f"{len(result['hists'])} histograms (config hash {h})")
+
+
+def _groups(text: str, known: tuple[str, ...]) -> frozenset[str]:
+    """The comma-separated input groups of ``--allow-missing``; an unknown one is a usage error."""
+    groups = frozenset(g.strip() for g in text.split(",") if g.strip())
+    unknown = sorted(groups - set(known))
+    if unknown:
+        raise click.BadParameter(f"unknown input group(s) {', '.join(unknown)}; groups: {', '.join(known)}",
+                                 param_hint="--allow-missing")
+    return groups
 
 
 def _sidecar(path: str) -> dict[str, Any]:

@@ -13,12 +13,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import awkward as ak
 import numpy as np
 import pytest
 import uproot
 import yaml
 
-from tests.analyses.synth import write_nano
+from tests.analyses.synth import make_events, set_value, write_nano
 from wmass.cli import main
 
 
@@ -157,3 +158,41 @@ def test_allow_missing_on_the_command_line(work, capfd, monkeypatch):
     code, err = histogram(capfd, monkeypatch, work, old, work / "bogus.h5", "wplus", "--allow-missing", "dxybs,bogus")
     assert code == 2 and "Invalid value for --allow-missing: unknown input group(s) bogus" in err and "Traceback" not in err
     assert not (work / "bogus.h5").exists()
+
+
+def test_non_finite_muon_pt(work, capfd, monkeypatch):
+    """NaN in Muon_pt: refused by default, naming the file, the branch and the entry."""
+    bad = write_nano(work / "nan_pt.root", 3000, seed=21, edit=lambda d: set_value(d, "Muon_pt", 2900, np.nan))
+    entry = int(np.searchsorted(np.cumsum(ak.num(make_events(3000, seed=21)["Muon"])), 2900, side="right"))
+    code, err = histogram(capfd, monkeypatch, work, bad, work / "nan.h5")
+    line = refused(code, err, work / "nan.h5")
+    assert line == (f"wmass: error: {bad}: non-finite input: branch 'Muon_pt' is nan at entry {entry} (1 event of entries 0–2999); "
+                    "set histogram.non_finite: drop to drop such events (their number is recorded in the histogram file, non_finite_dropped)")
+
+
+def test_non_finite_drop_is_recorded_and_merged(work, capfd, monkeypatch):
+    """``histogram.non_finite: drop``: the dropped events are counted in each chunk's metadata and summed by the merge."""
+    from wmass.histograms.io import read_meta
+
+    cfg = yaml.safe_load((work / "config.yaml").read_text())
+    cfg["histogram"]["non_finite"] = "drop"
+    (work / "drop.yaml").write_text(yaml.safe_dump(cfg))
+    files = []
+    for chunk, poison in ((0, [("MET_pt", 4, np.inf), ("genWeight", 9, np.nan)]), (1, [("MEParamWeight", 21 * 100, -np.inf)])):
+        def edit(d, poison=poison):
+            for branch, i, v in poison:
+                set_value(d, branch, i, v)
+        path = write_nano(work / f"drop{chunk}.root", 3000, seed=30 + chunk, edit=edit)
+        out = work / f"drop{chunk}.h5"
+        code, err = wmass(capfd, monkeypatch, "histogram", "--config", str(work / "drop.yaml"), "--analysis", "mw", "--sample", "wplus",
+                          "--chunk", str(chunk), "--input", str(path), "--out", str(out))
+        assert code == 0, err
+        meta = read_meta(out)
+        assert meta["non_finite"] == "drop" and meta["non_finite_dropped"] == len(poison) and meta["n_events"] == 3000 - len(poison)
+        files.append(str(out))
+    merged = work / "drop.h5"
+    code, err = wmass(capfd, monkeypatch, "merge", "--config", str(work / "drop.yaml"), "--analysis", "mw", "--sample", "wplus",
+                      "--out", str(merged), *files)
+    assert code == 0, err
+    meta = read_meta(merged)
+    assert meta["non_finite_dropped"] == 3 and meta["n_events"] == 6000 - 3

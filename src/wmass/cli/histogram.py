@@ -58,6 +58,7 @@ def histogram(config_path: str, analysis: str, sample: str, chunk: int, input_pa
         "analysis": analysis, "sample": sample, "chunk": chunk, "config_hash": h, "input": input_path,
         "n_events": result["n_events"], "sum_w": result["sum_w"], "sum_w2": result["sum_w2"],
         "missing_inputs": sorted(result["missing_inputs"]), "allow_missing": sorted(opts.allow_missing),
+        "non_finite": opts.non_finite, "non_finite_dropped": int(result["non_finite_dropped"]),
         "weight_scale": opts.weight_scale, "is_mc": is_mc,
         "provenance": provenance("histogram", h, argv=sys.argv, executor=block["executor"]),
     }
@@ -65,7 +66,8 @@ def histogram(config_path: str, analysis: str, sample: str, chunk: int, input_pa
     if lumi is not None:  # pseudo-data: the chunk's integrated luminosity (pb⁻¹), summed by merge
         meta["lumi_pb"] = float(lumi)
     write_hists(out, result["hists"], meta)
-    click.echo(f"{out}: {analysis}/{sample} chunk {chunk}: {result['n_events']} events, "
+    dropped = f", {result['non_finite_dropped']} dropped for a non-finite input" if result["non_finite_dropped"] else ""
+    click.echo(f"{out}: {analysis}/{sample} chunk {chunk}: {result['n_events']} events{dropped}, "
                f"{len(result['hists'])} histograms (config hash {h})")
 
 

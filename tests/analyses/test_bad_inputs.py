@@ -8,6 +8,7 @@ asserted here are those listed in docs/bad_inputs.md.
 from __future__ import annotations
 
 import copy
+import json
 import os
 import subprocess
 import sys
@@ -196,3 +197,50 @@ def test_non_finite_drop_is_recorded_and_merged(work, capfd, monkeypatch):
     assert code == 0, err
     meta = read_meta(merged)
     assert meta["non_finite_dropped"] == 3 and meta["n_events"] == 6000 - 3
+
+
+@pytest.mark.parametrize(("lumi", "why"), [(-3.5, "lumi_pb is -3.5, a negative integrated luminosity"),
+                                           (float("nan"), "lumi_pb is nan, not a finite number of pb⁻¹"),
+                                           (float("inf"), "lumi_pb is inf, not a finite number of pb⁻¹"),
+                                           ("12", "lumi_pb is '12', not a finite number of pb⁻¹")])
+def test_bad_lumi_in_the_sidecar(work, capfd, monkeypatch, lumi, why):
+    """A data chunk's sidecar JSON with a bad lumi_pb is refused by `wmass histogram`, naming the sidecar."""
+    path = work / "data_lumi.root"
+    path.write_bytes((work / "good.root").read_bytes())
+    side = path.with_suffix(".json")
+    side.write_text(json.dumps({"lumi_pb": lumi}))  # json writes NaN and Infinity, as Python's json reads them
+    code, err = histogram(capfd, monkeypatch, work, path, work / "lumi.h5", "data")
+    line = refused(code, err, work / "lumi.h5")
+    assert line == f"wmass: error: sidecar {side}: {why}"
+
+
+def test_sidecar_not_json(work, capfd, monkeypatch):
+    path = work / "data_badside.root"
+    path.write_bytes((work / "good.root").read_bytes())
+    path.with_suffix(".json").write_text("{lumi_pb: 3")
+    code, err = histogram(capfd, monkeypatch, work, path, work / "side.h5", "data")
+    refused(code, err, work / "side.h5", f"sidecar {path.with_suffix('.json')} of {path} is not valid JSON")
+
+
+@pytest.mark.parametrize(("key", "value", "why"), [("lumi_pb", float("nan"), "its lumi_pb is nan, not a finite number"),
+                                                   ("lumi_pb", -1.0, "its lumi_pb is -1.0, a negative value"),
+                                                   ("sum_w", float("inf"), "its sum_w is inf, not a finite number")])
+def test_merge_refuses_bad_summed_metadata(work, capfd, monkeypatch, key, value, why):
+    """A chunk file whose lumi_pb (or another summed value) is not finite or negative is refused by `wmass merge`, named."""
+    import h5py
+
+    chunks = []
+    for chunk in (0, 1):
+        out = work / f"meta{chunk}.h5"
+        code, err = histogram(capfd, monkeypatch, work, work / "good.root", out, "data", "--chunk", str(chunk))
+        assert code == 0, err
+        chunks.append(out)
+    with h5py.File(chunks[1], "r+") as f:
+        meta = json.loads(f.attrs["meta"])
+        meta[key] = value
+        f.attrs["meta"] = json.dumps(meta)
+    merged = work / "meta.h5"
+    code, err = wmass(capfd, monkeypatch, "merge", "--config", str(work / "config.yaml"), "--analysis", "mw", "--sample", "data",
+                      "--out", str(merged), *map(str, chunks))
+    line = refused(code, err, merged)
+    assert line == f"wmass: error: refusing to merge {chunks[1]}: {why}"

@@ -82,12 +82,31 @@ def _groups(text: str, known: tuple[str, ...]) -> frozenset[str]:
 
 
 def _sidecar(path: str) -> dict[str, Any]:
-    """The NanoAOD sidecar (``<input>.json``) of ``path``, or {} when there is none (real CMS files)."""
+    """The NanoAOD sidecar (``<input>.json``) of ``path``, or {} when there is none (real CMS files).
+
+    An InputError naming the sidecar when it is not a JSON object or its ``lumi_pb`` (pseudo-data:
+    the chunk's integrated luminosity) is not a finite, non-negative number.
+    """
     import json
+    import math
     from pathlib import Path
 
     side = Path(path).with_suffix(".json")
-    return dict(json.loads(side.read_text())) if side.is_file() else {}
+    if not side.is_file():
+        return {}
+    try:
+        doc = json.loads(side.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"sidecar {side} of {path} is not valid JSON ({exc})") from None
+    if not isinstance(doc, dict):
+        raise InputError(f"sidecar {side} of {path} holds a {type(doc).__name__}, not a JSON object")
+    lumi = doc.get("lumi_pb")
+    if lumi is not None:
+        if isinstance(lumi, bool) or not isinstance(lumi, int | float) or not math.isfinite(lumi):
+            raise InputError(f"sidecar {side}: lumi_pb is {lumi!r}, not a finite number of pb⁻¹")
+        if lumi < 0:
+            raise InputError(f"sidecar {side}: lumi_pb is {lumi!r}, a negative integrated luminosity")
+    return dict(doc)
 
 
 @click.command("merge")

@@ -196,3 +196,13 @@ def test_non_finite_drop_without_event_numbers(tmp_path):
     with pytest.raises(InputError, match="branch 'MET_pt' is nan at entry 5"):
         read_events(events, analysis="wlike", is_mc=True, need_met=True, triggers=("IsoMu24",), trigger_bits=10,
                     allow_missing=frozenset({"event_ids"}), need_gen=False)
+
+
+def test_weight_branch_inside_a_collection_is_refused_by_name(tmp_path, all_groups):
+    """A weight branch configured with a "_" name (NanoAODSchema makes it a collection field) is an InputError, not a KeyError."""
+    def edit(d):
+        d["LHE_massWeight"] = d.pop("MEParamWeight")
+    path = write_nano(tmp_path / "lhe.root", 100, edit=edit)
+    opts = dataclasses.replace(all_groups, weight_branches={**all_groups.weight_branches, "mass": "LHE_massWeight"})
+    with pytest.raises(InputError, match="weight branch 'LHE_massWeight' of the 'mass' systematic group is missing"):
+        run_processor(make_processor("mw", opts), [str(path)])

@@ -241,6 +241,8 @@ def _physics_columns(
     if is_mc:
         cols["genWeight"] = _Column(ak.to_numpy(events.genWeight).astype(np.float64))
         for branch in weight_branches.values():
+            if branch not in events.fields:  # not a top-level field (e.g. a name with "_"): theory.weight_array refuses it
+                continue
             arr = events[branch]
             if arr.ndim == 1:
                 cols[branch] = _Column(ak.to_numpy(arr), array=True)

@@ -38,6 +38,55 @@ def test_bad_values_name_the_key(base_config, mutate, key):
     assert key.rsplit(".", 1)[0] in str(err.value)
 
 
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("unblinding: {max_pull: .nan}", "unblinding.max_pull: nan is not a finite number"),
+        ("unblinding: {max_edm: .inf}", "unblinding.max_edm: inf is not a finite number"),
+        ("histogram: {calibration: {resolution_poly: [0.009, -.inf, 0.003]}}",
+         "histogram.calibration.resolution_poly.1: -inf is not a finite number"),
+        ("sizes: {tiny: {scale: .nan, max_chunk_events: 10}}", "sizes.tiny.scale: nan is not a finite number"),
+    ],
+)
+def test_non_finite_numbers_are_refused(tmp_path, base_config, text, line):
+    """NaN passes JSON schema's number bounds (every comparison is false): a check of its own refuses it, naming the key."""
+    cfg = copy.deepcopy(base_config)
+    for block, value in yaml.safe_load(text).items():
+        merged = cfg.setdefault(block, {})
+        for key, sub in value.items():
+            if isinstance(sub, dict) and isinstance(merged.get(key), dict):
+                merged[key].update(sub)
+            else:
+                merged[key] = sub
+    path = tmp_path / "nan.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert str(err.value) == f"invalid configuration {path}:\n  {line}"
+
+
+def test_non_finite_only_where_the_schema_allows_it():
+    """A subschema marked x-allow-non-finite takes NaN/inf; nothing else does, at any depth."""
+    from wmass.config import ALLOW_NON_FINITE, non_finite_keys
+
+    spec = {"properties": {"edges": {"type": "array", "items": {"type": "number", ALLOW_NON_FINITE: True}},
+                           "cut": {"type": "number"}},
+            "additionalProperties": {"type": "object"}}
+    value = {"edges": [0.0, float("inf")], "cut": float("nan"), "other": {"deep": [1.0, {"x": float("-inf")}]}, "n": 3}
+    assert list(non_finite_keys(value, spec)) == ["cut: nan is not a finite number", "other.deep.1.x: -inf is not a finite number"]
+
+
+def test_cli_refuses_a_nan_gate_threshold(tmp_path, base_config, tool_env):
+    cfg = copy.deepcopy(base_config)
+    cfg["unblinding"]["max_pull"] = float("nan")
+    path = tmp_path / "nan.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    assert ".nan" in path.read_text()
+    res = subprocess.run([sys.executable, "-m", "wmass", "config", "check", str(path)], capture_output=True, text=True, env=tool_env)
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert res.stderr == f"wmass: error: invalid configuration {path}:\n  unblinding.max_pull: nan is not a finite number\n"
+
+
 def test_missing_and_malformed_files(tmp_path):
     with pytest.raises(ConfigError, match="does not exist"):
         load_config(tmp_path / "nope.yaml")

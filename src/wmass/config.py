@@ -2,7 +2,8 @@
 
 The same schema (``src/wmass/schemas/config.schema.yaml``, linked as
 ``workflow/schemas/config.schema.yaml``) is used by Snakemake at start-up and by every CLI stage,
-so a bad value is refused before any job runs, with a message naming the key.
+so a bad value is refused before any job runs, with a message naming the key. A NaN or ±inf is
+refused wherever it appears (JSON schema's bounds let NaN through), see :func:`non_finite_keys`.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ __all__ = [
     "correction_files",
     "defaults",
     "load_config",
+    "non_finite_keys",
     "sample_layout",
     "schema",
     "stage_hash",
@@ -71,15 +73,43 @@ def _key(path: Any) -> str:
     return ".".join(str(p) for p in path) or "<top level>"
 
 
+#: Schema keyword of a (sub)schema whose numbers may be NaN or ±inf; every other number of the
+#: configuration must be finite (no key needs infinities today: the open mT edge is in the code).
+ALLOW_NON_FINITE = "x-allow-non-finite"
+
+
+def non_finite_keys(value: Any, sub: Any, path: tuple[Any, ...] = ()) -> Iterator[str]:
+    """``"<key>: nan is not a finite number"`` for each NaN or ±inf in ``value`` (a configuration or part
+    of one, whose schema is ``sub``) outside the subschemas marked :data:`ALLOW_NON_FINITE`.
+
+    JSON schema's ``type: number`` and its bounds let NaN through (every comparison with NaN is
+    false), so ``unblinding.max_pull: .nan`` would pass the schema and keep a gate shut for ever.
+    """
+    sub = sub if isinstance(sub, dict) else {}
+    if isinstance(value, float):
+        if not math.isfinite(value) and not sub.get(ALLOW_NON_FINITE):
+            yield f"{_key(path)}: {value!r} is not a finite number"
+    elif isinstance(value, dict):
+        props, extra = sub.get("properties", {}), sub.get("additionalProperties", {})
+        for k, v in value.items():
+            yield from non_finite_keys(v, props.get(k, extra), (*path, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from non_finite_keys(v, sub.get("items", {}), (*path, i))
+
+
 def validate_config(config: Mapping[str, Any], source: str = "config") -> dict[str, Any]:
     """Validate ``config`` against the schema and cross-check it; return a copy with defaults filled.
 
-    Raises :class:`ConfigError` naming the offending key (e.g. ``samples.wplus.events``).
+    Raises :class:`ConfigError` naming the offending key (e.g. ``samples.wplus.events``); a NaN or
+    ±inf anywhere is refused too (:func:`non_finite_keys`).
     """
     cfg = copy.deepcopy(dict(config))
-    errors = sorted(_Validator(schema()).iter_errors(cfg), key=lambda e: list(e.absolute_path))
-    if errors:
-        lines = [f"{_key(e.absolute_path)}: {e.message}" for e in errors]
+    spec = schema()
+    errors = sorted(_Validator(spec).iter_errors(cfg), key=lambda e: list(e.absolute_path))
+    lines = [f"{_key(e.absolute_path)}: {e.message}" for e in errors]
+    lines += [line for line in non_finite_keys(cfg, spec) if line not in lines]
+    if lines:
         raise ConfigError(f"invalid configuration {source}:\n  " + "\n  ".join(lines))
     _cross_check(cfg, source)
     return cfg

@@ -6,6 +6,7 @@ pT^miss balancing the first muon, generator matching, GenV_* and the generator w
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import awkward as ak
@@ -94,9 +95,15 @@ def make_events(n: int, seed: int = 1, two_muon_fraction: float = 0.3) -> dict[s
     return out
 
 
-def write_nano(path: Path, n: int, seed: int = 1, drop: tuple[str, ...] = (), basket: int | None = None) -> Path:
-    """Write ``n`` synthetic events to ``path`` (TTree "Events"); ``drop`` removes flat branches by name."""
+def write_nano(
+    path: Path, n: int, seed: int = 1, drop: tuple[str, ...] = (), basket: int | None = None,
+    edit: Callable[[dict[str, object]], None] | None = None,
+) -> Path:
+    """Write ``n`` synthetic events to ``path`` (TTree "Events"); ``drop`` removes flat branches by name;
+    ``edit`` changes the branch dict (of :func:`make_events`) in place before writing."""
     data = make_events(n, seed)
+    if edit is not None:
+        edit(data)
     for name in drop:
         coll = name.split("_", 1)[0]
         if "_" in name and coll in data and isinstance(data[coll], ak.Array) and coll not in ("MET", "HLT", "GenV"):
@@ -115,3 +122,26 @@ def write_nano(path: Path, n: int, seed: int = 1, drop: tuple[str, ...] = (), ba
 
 def _uproot_type(v: object) -> object:
     return v.type if isinstance(v, ak.Array) else v.dtype
+
+
+def set_value(data: dict[str, object], branch: str, index: int, value: float) -> None:
+    """Set entry ``index`` of ``branch`` in a :func:`make_events` dict: per event (MET_pt, genWeight), per muon
+    (Muon_pt: the flat index of the muon) or of a weight array (MEParamWeight: the flat index over events × columns)."""
+    coll, _, field = branch.partition("_")
+    if coll == "Muon":
+        muon = data["Muon"]
+        assert isinstance(muon, ak.Array)
+        flat = ak.to_numpy(ak.flatten(muon[field])).copy()
+        flat[index] = value
+        data["Muon"] = ak.with_field(muon, ak.unflatten(flat, ak.num(muon[field])), field)
+        return
+    arr = data[branch]
+    if isinstance(arr, ak.Array):  # a weight array
+        flat = ak.to_numpy(ak.flatten(arr)).copy()
+        flat[index] = value
+        data[branch] = ak.unflatten(flat, ak.num(arr))
+    else:
+        assert isinstance(arr, np.ndarray)
+        arr = arr.copy()
+        arr[index] = value
+        data[branch] = arr

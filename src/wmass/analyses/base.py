@@ -8,7 +8,7 @@ import awkward as ak
 from coffea import processor
 
 from wmass.analyses.inputs import MuonEvents, read_events
-from wmass.analyses.options import Options
+from wmass.analyses.options import THEORY_GROUPS, Options
 
 __all__ = ["AnalysisProcessor"]
 
@@ -27,13 +27,19 @@ class AnalysisProcessor(processor.ProcessorABC):
     def __init__(self, options: Options) -> None:
         self.options = options
 
-    def read(self, events: ak.Array) -> MuonEvents:
-        """The flat muon/event arrays of ``events`` that this analysis needs (missing-branch policy applied)."""
+    def read(self, events: ak.Array) -> tuple[ak.Array, MuonEvents]:
+        """(events, their flat muon/event arrays that this analysis needs), the input policies applied.
+
+        The events returned are those to use from here on: without the events dropped for a
+        non-finite input when ``histogram.non_finite`` is ``drop`` (``MuonEvents.dropped`` counts them).
+        """
         opts = self.options
         return read_events(
             events, analysis=self.analysis, is_mc=opts.is_mc, need_met=self.need_met, triggers=opts.triggers,
             trigger_bits=opts.trigger_bits, allow_missing=opts.allow_missing,
             need_gen=any(opts.on(g) for g in self.gen_groups), calibration_file=opts.calibration_file,
+            weight_branches={g: opts.weight_branches[g] for g in THEORY_GROUPS if opts.on(g) and g in opts.weight_branches},
+            non_finite=opts.non_finite,
         )
 
     def postprocess(self, accumulator: dict[str, Any]) -> dict[str, Any]:

@@ -3,7 +3,10 @@
 Output of every processor (a dict that coffea accumulates with ``+``)::
 
     {"hists": {name: hist.Hist}, "n_events": int, "sum_w": float, "sum_w2": float,
-     "missing_inputs": set[str]}
+     "missing_inputs": set[str], "non_finite_dropped": int}
+
+``n_events`` counts the events used; ``non_finite_dropped`` those left out for a NaN/inf input
+(``histogram.non_finite: drop``; 0 otherwise), see :func:`chunk_output`.
 
 ``hists`` holds ``nominal`` (Weight storage) and one ``syst_<group>`` per switched-on group
 (Double storage; base axes × the group's axis, whose entry 0 is "nominal"), see wmass.histograms.groups.
@@ -25,11 +28,12 @@ import hist
 import numpy as np
 
 from wmass.analyses import efficiency, fill, muonscale, theory
+from wmass.analyses.inputs import MuonEvents
 from wmass.analyses.options import THEORY_GROUPS, Options
 from wmass.histograms import binning
 from wmass.histograms.binning import NOMINAL, syst_axis
 
-__all__ = ["PER_MUON_GROUPS", "Muon", "Target", "chunk_totals", "muon_shifts", "other_muon_hist", "same_cell", "syst_hists"]
+__all__ = ["PER_MUON_GROUPS", "Muon", "Target", "chunk_output", "chunk_totals", "muon_shifts", "other_muon_hist", "same_cell", "syst_hists"]
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,11 @@ def chunk_totals(weight: np.ndarray, opts: Options) -> dict[str, Any]:
         "sum_w": float(w.sum()),
         "sum_w2": float(fill.quantise(w * w, opts.weight_scale**2).sum()),
     }
+
+
+def chunk_output(hists: dict[str, hist.Hist], ev: MuonEvents, opts: Options) -> dict[str, Any]:
+    """The output of a processor for one chunk (the module docstring)."""
+    return {"hists": hists, **chunk_totals(ev.weight, opts), "missing_inputs": set(ev.missing), "non_finite_dropped": ev.dropped}
 
 
 @dataclass(frozen=True)

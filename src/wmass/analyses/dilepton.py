@@ -71,7 +71,7 @@ class DileptonProcessor(AnalysisProcessor):
     def process(self, events: ak.Array) -> dict[str, Any]:
         opts = self.options
         filename = str(events.metadata.get("filename", "<events>"))
-        ev = self.read(events)
+        events, ev = self.read(events)
         pair = dimuon.select_pair(ev, PT_MAX)
         tight = (pair["tight"][0] > 0) & (pair["tight"][1] > 0)
         matched = (pair["matched"][0] > 0) | (pair["matched"][1] > 0)
@@ -96,5 +96,5 @@ class DileptonProcessor(AnalysisProcessor):
         for group in common.PER_MUON_GROUPS:
             if opts.on(group):
                 hists[f"syst_{group}"] = two_muon_hist(group, target, muons, opts)
-        return {"hists": hists, **common.chunk_totals(ev.weight, opts), "missing_inputs": set(ev.missing)}
+        return common.chunk_output(hists, ev, opts)
 

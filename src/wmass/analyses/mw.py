@@ -64,7 +64,7 @@ class MwProcessor(AnalysisProcessor):
     def process(self, events: ak.Array) -> dict[str, Any]:
         opts = self.options
         filename = str(events.metadata.get("filename", "<events>"))
-        ev = self.read(events)
+        events, ev = self.read(events)
         sel = select_single(ev)
         window = (sel["pt"] > selection.SEL_PT_MIN) & (sel["pt"] < PT_MAX)
         base = sel["base"] & window
@@ -79,7 +79,7 @@ class MwProcessor(AnalysisProcessor):
         idx_all = np.where(base, fill.flat_index(nom_axes, coords), -1)
         hists: dict[str, hist.Hist] = {"nominal": fill.nominal_hist(nom_axes, idx_all, weight, opts.weight_scale)}
         if not any(opts.on(g) for g in GROUPS):
-            return {"hists": hists, **common.chunk_totals(ev.weight, opts), "missing_inputs": set(ev.missing)}
+            return common.chunk_output(hists, ev, opts)
         signal = base & (sel["iso"] < selection.ISO_MAX) & (mt > MT_MIN)
         idx = fill.flat_index(axes, [sel["eta"][signal], sel["pt"][signal], sel["charge"][signal]])
         mu = common.Muon(sel["pt"][signal], sel["eta"][signal], sel["charge"][signal], sel["gen_pt"][signal])
@@ -89,7 +89,7 @@ class MwProcessor(AnalysisProcessor):
             hists["syst_eff_veto"] = veto_hist(events, ev, signal, target, opts, filename)
         if opts.on("muon_scale_refill"):
             hists["syst_muon_scale_refill"] = refill_hist(sel, ev, weight, axes, opts)
-        return {"hists": hists, **common.chunk_totals(ev.weight, opts), "missing_inputs": set(ev.missing)}
+        return common.chunk_output(hists, ev, opts)
 
 
 

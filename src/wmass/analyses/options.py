@@ -34,6 +34,7 @@ class Options:
     triggers: tuple[str, ...] = ("IsoMu24", "IsoTkMu24")
     trigger_bits: int = 10
     allow_missing: frozenset[str] = frozenset()
+    non_finite: str = "error"  #: NaN/inf in a physics input: "error" or "drop" the event (inputs.read_events)
     wlike_even_charge: int = 1
     weight_branches: Mapping[str, str] = field(default_factory=dict)
     weight_labels: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  #: branch → column labels (sidecar)
@@ -76,6 +77,7 @@ def options_from_config(
         triggers=tuple(block["triggers"]),
         trigger_bits=int(block["trigger_filter_bits"]),
         allow_missing=frozenset(block["allow_missing"]),
+        non_finite=str(block["non_finite"]),
         wlike_even_charge=int(block["wlike_even_charge"]),
         weight_branches=dict(block["weight_branches"]),
         weight_labels={k: tuple(v) for k, v in (weight_labels or {}).items()},

@@ -66,7 +66,7 @@ class WlikeProcessor(AnalysisProcessor):
     def process(self, events: ak.Array) -> dict[str, Any]:
         opts = self.options
         filename = str(events.metadata.get("filename", "<events>"))
-        ev = self.read(events)
+        events, ev = self.read(events)
         pair = dimuon.select_pair(ev, np.inf)
         k = kept_slot(ev.event, pair["charge"][0], self.split_sign * opts.wlike_even_charge)
         take = lambda name: np.where(k == 0, pair[name][0], pair[name][1])  # noqa: E731
@@ -86,7 +86,7 @@ class WlikeProcessor(AnalysisProcessor):
         mu = common.Muon(pt[ok], eta[ok], q[ok], take("gen_pt")[ok])
         nu = common.Muon(*(other(name)[ok] for name in ("pt", "eta", "charge", "gen_pt")))
         hists.update(common.syst_hists(events, ok, axes, idx_all[ok], weight[ok], mu, opts, filename, other=nu))
-        return {"hists": hists, **common.chunk_totals(ev.weight, opts), "missing_inputs": set(ev.missing)}
+        return common.chunk_output(hists, ev, opts)
 
 
 

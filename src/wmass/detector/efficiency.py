@@ -15,19 +15,20 @@ L, s: low-pT drop and its scale (GeV). Data and simulation have different parame
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import astuple, dataclass, fields
+from dataclasses import astuple, dataclass
 from typing import Any
 
 import numba
 import numpy as np
 
+from wmass.detector.blocks import FloatBlock
 from wmass.muon.efficiency import STEPS
 
 __all__ = ["STEPS", "EfficiencyParams", "efficiencies_from_config", "efficiency"]
 
 
 @dataclass(frozen=True)
-class EfficiencyParams:
+class EfficiencyParams(FloatBlock):
     """The parameters of one step (see the module docstring), in the order of ``_efficiency``."""
 
     plateau: float
@@ -40,10 +41,6 @@ class EfficiencyParams:
     lowpt_drop: float
     lowpt_scale: float  #: GeV
 
-    @classmethod
-    def from_config(cls, block: Mapping[str, Any]) -> EfficiencyParams:
-        """From one step of the ``detector.efficiency`` config block."""
-        return cls(**{f.name: float(block[f.name]) for f in fields(cls)})
 
 
 def efficiencies_from_config(block: Mapping[str, Any]) -> dict[str, EfficiencyParams]:

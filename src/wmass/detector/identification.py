@@ -16,11 +16,11 @@ primary vertex (``dxy``, which adds the beam-spot–vertex offset).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, fields
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
+
+from wmass.detector.blocks import FloatBlock
 
 __all__ = ["ORIGIN_HF", "ORIGIN_PROMPT", "ORIGIN_TAU", "ImpactParameterParams", "categories", "impact_parameters",
            "standalone_pt"]
@@ -30,7 +30,7 @@ ORIGIN_PROMPT, ORIGIN_TAU, ORIGIN_HF = 0, 1, 2
 
 
 @dataclass(frozen=True)
-class ImpactParameterParams:
+class ImpactParameterParams(FloatBlock):
     """Resolution σ = sqrt(s0² + (s1/pT)²), displacement scales λ_τ, λ_hf, beam-spot–vertex offset (cm)."""
 
     sigma0_cm: float
@@ -39,10 +39,6 @@ class ImpactParameterParams:
     hf_cm: float
     beamspot_offset_cm: float
 
-    @classmethod
-    def from_config(cls, block: Mapping[str, Any]) -> ImpactParameterParams:
-        """From the ``detector.impact_parameter`` config block."""
-        return cls(**{f.name: float(block[f.name]) for f in fields(cls)})
 
 
 def categories(has_track: np.ndarray, has_standalone: np.ndarray) -> dict[str, np.ndarray]:

@@ -13,17 +13,17 @@ recoil, their isolation is correlated with pT^miss and mT.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, fields
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
+
+from wmass.detector.blocks import FloatBlock
 
 __all__ = ["IsolationParams", "relative_isolation"]
 
 
 @dataclass(frozen=True)
-class IsolationParams:
+class IsolationParams(FloatBlock):
     """UE/pile-up residual mean ue0 + ue_pu·nPU (GeV) and Gamma shape, hadron response, overlap (pT^μ units)."""
 
     ue0: float
@@ -33,10 +33,6 @@ class IsolationParams:
     overlap_min: float
     overlap_mean: float
 
-    @classmethod
-    def from_config(cls, block: Mapping[str, Any]) -> IsolationParams:
-        """From the ``detector.isolation`` config block."""
-        return cls(**{f.name: float(block[f.name]) for f in fields(cls)})
 
 
 def relative_isolation(

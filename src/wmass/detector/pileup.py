@@ -11,31 +11,27 @@ resolution (~20 µm) and a longitudinal width of ~3.5 cm (CMS 2016).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, fields
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
+
+from wmass.detector.blocks import FloatBlock
 
 __all__ = ["BeamSpot", "PileupParams", "draw_pileup", "draw_primary_vertex"]
 
 
 @dataclass(frozen=True)
-class PileupParams:
+class PileupParams(FloatBlock):
     """nTrueInt ~ Gaussian(mean, spread); vertex-finding efficiency ε_vtx."""
 
     mean: float
     spread: float
     vertex_eff: float
 
-    @classmethod
-    def from_config(cls, block: Mapping[str, Any]) -> PileupParams:
-        """From the ``detector.pileup`` config block."""
-        return cls(**{f.name: float(block[f.name]) for f in fields(cls)})
 
 
 @dataclass(frozen=True)
-class BeamSpot:
+class BeamSpot(FloatBlock):
     """Centre (x, y, z) and widths (transverse, longitudinal) of the Gaussian luminous region, in cm."""
 
     x_cm: float
@@ -44,10 +40,6 @@ class BeamSpot:
     sigma_xy_cm: float
     sigma_z_cm: float
 
-    @classmethod
-    def from_config(cls, block: Mapping[str, Any]) -> BeamSpot:
-        """From the ``detector.beamspot`` config block."""
-        return cls(**{f.name: float(block[f.name]) for f in fields(cls)})
 
 
 def draw_pileup(

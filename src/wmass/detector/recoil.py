@@ -7,17 +7,17 @@ pT^miss = −(Σ visible muons + reconstructed recoil); mT = sqrt(2 pT^μ pT^mis
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, fields
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
+
+from wmass.detector.blocks import FloatBlock
 
 __all__ = ["RecoilParams", "missing_pt", "reco_recoil", "recoil_response", "transverse_mass"]
 
 
 @dataclass(frozen=True)
-class RecoilParams:
+class RecoilParams(FloatBlock):
     """Response r_inf (1 − r_drop exp(−u/u0)) and resolution σ² = σ0² + σ_pu² nPU + (f u)² (GeV)."""
 
     response: float  #: r_inf
@@ -27,10 +27,6 @@ class RecoilParams:
     sigma_pu: float  #: GeV per sqrt(interaction)
     sigma_frac: float  #: f
 
-    @classmethod
-    def from_config(cls, block: Mapping[str, Any]) -> RecoilParams:
-        """From the ``detector.recoil`` config block."""
-        return cls(**{f.name: float(block[f.name]) for f in fields(cls)})
 
 
 def recoil_response(u: np.ndarray, r_inf: float, r_drop: float, u0: float) -> np.ndarray:
